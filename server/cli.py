@@ -1,0 +1,119 @@
+"""Flask commands: catalog load, users add, apikeys add, demo accounts, calendar days."""
+import secrets
+from datetime import date
+
+import click
+from flask import Blueprint
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from .errors import ApiError
+from .extensions import db
+from .models import User
+from .services import auth, catalog_loader, deadlines
+
+cli = Blueprint("cli", __name__, cli_group=None)
+
+DEMO_ACCOUNTS = [  # username, role, unit, display name
+    ("inspector", "inspector", None, "巡查员（演示）"),
+    ("liaison-zfj", "liaison", "市执法局北部分局", "执法局联络员（演示）"),
+    ("liaison-jdb", "liaison", "阳和街道办事处", "街道办联络员（演示）"),
+    ("office", "office", None, "创卫办（演示）"),
+    ("admin", "admin", None, "管理员（演示）"),
+]
+
+
+def _fail(err: ApiError):
+    raise click.ClickException(f"{err.message} ({err.code})")
+
+
+@cli.cli.group("catalog")
+def catalog_group():
+    """The plan's catalog."""
+
+
+@catalog_group.command("load")
+@click.option("--file", "path", default=str(catalog_loader.PLAN_PATH), show_default=True)
+def catalog_load(path):
+    """Load or refresh the catalog from the plan file (safe to re-run)."""
+    try:
+        summary = catalog_loader.load_plan(path)
+    except catalog_loader.CatalogError as err:
+        raise click.ClickException(str(err))
+    state = "updated" if summary["changed"] else "unchanged"
+    click.echo(f"catalog {state}: version {summary['version']}, {summary['units']} units, "
+               f"{summary['actions']} actions, {summary['categories']} categories, "
+               f"{summary['zones']} zones")
+
+
+@cli.cli.group("users")
+def users_group():
+    """People who sign in."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["inspector", "liaison", "office", "admin"]))
+@click.option("--unit", default=None, help="unit name or code (liaisons)")
+@click.option("--password", required=True)
+@click.option("--display-name", default=None)
+def users_add(username, role, unit, password, display_name):
+    """Add a user."""
+    try:
+        user = auth.create_user(username, role, password, unit, display_name)
+    except ApiError as err:
+        _fail(err)
+    click.echo(f"user {user.username} ({user.role}{', ' + user.unit.name if user.unit else ''}) added")
+
+
+@cli.cli.group("apikeys")
+def apikeys_group():
+    """Open311 API keys."""
+
+
+@apikeys_group.command("add")
+@click.argument("name")
+def apikeys_add(name):
+    """Create an Open311 API key; it is shown once."""
+    try:
+        raw = auth.create_api_key(name)
+    except ApiError as err:
+        _fail(err)
+    click.echo(raw)
+
+
+@cli.cli.group("demo")
+def demo_group():
+    """Demo data for a local run."""
+
+
+@demo_group.command("accounts")
+def demo_accounts():
+    """Create (or reset) one account per role with fresh random passwords and print them."""
+    click.echo("Demo accounts 演示账号 (passwords are new on every setup):")
+    for username, role, unit, name in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(9)
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            auth.create_user(username, role, password, unit, name)
+        else:
+            user.password_hash = generate_password_hash(password)
+            user.active = True
+            db.session.commit()
+        click.echo(f"  {role:<10} {username:<12} {password:<14} {unit or ''}")
+
+
+@cli.cli.group("calendar")
+def calendar_group():
+    """The office's list of holidays and adjusted working days."""
+
+
+@calendar_group.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--workday/--holiday", required=True)
+@click.option("--note", default=None)
+def calendar_set(day, workday, note):
+    """Mark a date as a working day or a holiday (overrides the holiday library)."""
+    deadlines.set_office_day(date.fromordinal(day.toordinal()), workday, note)
+    db.session.commit()
+    click.echo(f"{day:%Y-%m-%d} {'workday' if workday else 'holiday'}")

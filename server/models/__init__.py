@@ -1,0 +1,11 @@
+"""All models, imported so that Alembic and the app see the whole schema."""
+from .case import OPEN_STATUSES, SOURCES, STATUSES, Case
+from .catalog import Action, CalendarDay, CatalogMeta, Category, Zone
+from .event import Event
+from .photo import Photo
+from .unit import Unit
+from .user import ROLES, ApiKey, AuthToken, LoginFailure, User
+
+__all__ = ["Action", "ApiKey", "AuthToken", "CalendarDay", "Case", "CatalogMeta", "Category",
+           "Event", "LoginFailure", "OPEN_STATUSES", "Photo", "ROLES", "SOURCES", "STATUSES",
+           "Unit", "User", "Zone"]

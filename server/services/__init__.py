@@ -1,0 +1,1 @@
+"""Domain logic: plain Python over the models, no request objects."""

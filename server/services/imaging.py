@@ -1,0 +1,108 @@
+"""Image checks and derivatives from one decode: sniff, pixel cap, draft-mode decode, orientation."""
+import io
+import math
+import warnings
+from dataclasses import dataclass
+
+import pillow_heif
+from PIL import Image, ImageOps
+
+pillow_heif.register_heif_opener()
+
+ORIENTATION_TAG = 0x0112
+
+# Pillow format names of the types we accept, and their canonical media types.
+ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
+            "HEIF": "image/heic", "AVIF": None}
+
+
+class ImageRefused(Exception):
+    """An upload that is not an acceptable image: status 415 or 422, code, message."""
+
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Derivatives:
+    """What one decode yields: the real type, displayed size, and JPEG derivatives."""
+
+    content_type: str
+    width: int
+    height: int
+    thumb: bytes
+    medium: bytes
+
+
+def sniff(head: bytes):
+    """The media type the first bytes announce, or None when they are not an accepted image."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis",
+                                               b"hevc", b"hevx"):
+        return "image/heic"
+    return None
+
+
+def _draft_size(size, target):
+    """The smallest size keeping the long side ≥ target, so JPEG draft can decode at 1/2…1/8 scale."""
+    w, h = size
+    long_side = max(w, h)
+    if long_side <= target:
+        return size
+    return (math.ceil(w * target / long_side), math.ceil(h * target / long_side))
+
+
+def _to_rgb(im):
+    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("RGBA")
+        bg = Image.new("RGB", im.size, "white")
+        bg.paste(im, mask=im.getchannel("A"))
+        return bg
+    return im.convert("RGB") if im.mode != "RGB" else im
+
+
+def _jpeg(im):
+    buf = io.BytesIO()
+    # No exif= argument: derivatives carry no metadata (GPS, device) at all.
+    im.save(buf, "JPEG", quality=82, optimize=True, progressive=True)
+    return buf.getvalue()
+
+
+def make_derivatives(path, max_pixels, thumb_px, medium_px):
+    """Decode the image once (draft mode for JPEG), apply EXIF orientation, return derivatives."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused(422, "image_too_large", "图片像素过多（疑似解压炸弹）")
+    except Exception:
+        raise ImageRefused(415, "unsupported_media_type", "不是可接受的图片类型（JPEG、PNG、WebP、HEIC）")
+    with im:
+        if im.format not in ACCEPTED:
+            raise ImageRefused(415, "unsupported_media_type", f"不接受的图片格式：{im.format}")
+        w, h = im.size
+        if w <= 0 or h <= 0 or w * h > max_pixels:
+            raise ImageRefused(422, "image_too_large", f"图片像素过多：{w}×{h}")
+        content_type = "image/heic" if im.format in ("HEIF", "AVIF") else ACCEPTED[im.format]
+        try:
+            if im.format == "JPEG":
+                # Draft mode lets libjpeg decode at 1/2, 1/4 or 1/8 scale: a fraction of the work.
+                im.draft("RGB", _draft_size(im.size, medium_px))
+            im.load()
+            quarter_turn = im.getexif().get(ORIENTATION_TAG) in (5, 6, 7, 8)
+            medium = _to_rgb(ImageOps.exif_transpose(im))
+            medium.thumbnail((medium_px, medium_px), Image.Resampling.LANCZOS)
+            thumb = medium.copy()
+            thumb.thumbnail((thumb_px, thumb_px), Image.Resampling.LANCZOS)
+            # Report the size as displayed, i.e. after the orientation is applied.
+            width, height = (h, w) if quarter_turn else (w, h)
+            return Derivatives(content_type, width, height, _jpeg(thumb), _jpeg(medium))
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            raise ImageRefused(422, "undecodable_image", f"图片无法解码（文件损坏或不完整）：{exc}")

@@ -1,0 +1,147 @@
+"""Photo ingest: stream, hash, verify, decode once, store atomically, commit the row last."""
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Case, Photo
+from ..models.types import utcnow
+from . import access, exif, imaging, integrity
+from .photo_store import CHUNK, TooLarge, get_store
+
+# Types a phone may label a photo with; anything else is refused before the body is stored.
+NEUTRAL_TYPES = ("", "application/octet-stream")
+
+
+def drain(stream, limit):
+    """Read and drop what is left of a refused body (up to limit), so the client reads our answer."""
+    left = limit
+    while left > 0:
+        chunk = stream.read(min(CHUNK, left))
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
+def _refuse(stream, status, code, message, errors=None):
+    drain(stream, current_app.config["PHOTO_DRAIN_MAX_BYTES"])
+    raise ApiError(status, code, message, errors)
+
+
+def _target_photo(user, case_id, photo_id, role):
+    case = access.get_visible_case(user, case_id)
+    if role != "before":
+        raise ApiError(422, "invalid_role", "暂只接受现场照片（role=before）", {"role": [role]})
+    if not (user.is_staff or case.reporter_id == user.id):
+        raise ApiError(403, "forbidden", "只有上报人或创卫办可以上传此案件的现场照片")
+    photo = db.session.execute(
+        select(Photo).where(Photo.id == photo_id, Photo.case_pk == case.pk)).scalar_one_or_none()
+    if photo is None:
+        raise ApiError(404, "photo_not_declared", "此照片未在案件中声明", {"photo_id": [str(photo_id)]})
+    return case, photo
+
+
+def ingest_photo(user, case_id, photo_id, stream, content_length, content_type, role="before"):
+    """Store one photo's bytes for a declared photo: (photo, created). Replays of the same bytes → created False."""
+    cfg = current_app.config
+    try:
+        case, photo = _target_photo(user, case_id, photo_id, role)
+    except ApiError:
+        drain(stream, cfg["PHOTO_DRAIN_MAX_BYTES"])
+        raise
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type not in cfg["PHOTO_TYPES"] and media_type not in NEUTRAL_TYPES:
+        _refuse(stream, 415, "unsupported_media_type",
+                f"不接受的类型 {media_type}；请上传 JPEG、PNG、WebP 或 HEIC")
+    limit_mb = cfg["PHOTO_MAX_BYTES"] // (1024 * 1024)
+    if content_length is not None and content_length > cfg["PHOTO_MAX_BYTES"]:
+        _refuse(stream, 413, "photo_too_large", f"照片超过 {limit_mb} MB")
+    store = get_store(current_app)
+    try:
+        upload = store.receive(stream, cfg["PHOTO_MAX_BYTES"])
+    except TooLarge:
+        _refuse(stream, 413, "photo_too_large", f"照片超过 {limit_mb} MB")
+    try:
+        return _accept(case, photo, upload, store, user)
+    finally:
+        store.discard(upload)  # a no-op once the upload was moved into place
+
+
+def _accept(case, photo, upload, store, user):
+    cfg = current_app.config
+    if photo.received:
+        if upload.sha256 == photo.sha256:
+            return photo, False
+        raise ApiError(409, "photo_conflict", "此照片已收到不同的内容", {"sha256": [upload.sha256]})
+    if upload.sha256 != photo.declared_sha256:
+        raise ApiError(400, "sha256_mismatch", "照片内容与声明的 SHA-256 不符（传输中损坏？）",
+                       {"sha256": [f"declared {photo.declared_sha256}, received {upload.sha256}"]})
+    if upload.size == 0:
+        raise ApiError(422, "empty_photo", "照片文件为空")
+    if imaging.sniff(upload.head) is None:
+        raise ApiError(415, "unsupported_media_type", "文件不是 JPEG、PNG、WebP 或 HEIC 图片")
+    try:
+        derived = imaging.make_derivatives(upload.path, cfg["PHOTO_MAX_PIXELS"], cfg["THUMB_PX"],
+                                           cfg["MEDIUM_PX"])
+    except imaging.ImageRefused as refused:
+        raise ApiError(refused.status, refused.code, refused.message)
+    meta = exif.read_exif(upload.path, cfg["TIMEZONE"])
+    # Derivatives first, then the original, then the row: a crash in between leaves only
+    # unreferenced files, never a row pointing at missing bytes.
+    store.write_derivative(upload.sha256, "thumb", derived.thumb)
+    store.write_derivative(upload.sha256, "medium", derived.medium)
+    store.keep_original(upload)
+    now = utcnow()
+    exif_json = {k: v for k, v in meta.items() if k != "taken_at"}
+    if "taken_at" in meta:
+        exif_json["taken_at"] = meta["taken_at"].isoformat()
+    result = db.session.execute(
+        update(Photo).where(Photo.id == photo.id, Photo.received_at.is_(None)).values(
+            received_at=now, sha256=upload.sha256, size=upload.size,
+            content_type=derived.content_type, width=derived.width, height=derived.height,
+            exif_lat=meta.get("lat"), exif_lon=meta.get("lon"), exif_taken_at=meta.get("taken_at"),
+            exif=exif_json, uploaded_by_id=user.id))
+    if result.rowcount == 0:
+        # A concurrent upload of this photo committed first.
+        db.session.rollback()
+        db.session.refresh(photo)
+        if photo.sha256 == upload.sha256:
+            return photo, False
+        raise ApiError(409, "photo_conflict", "此照片已收到不同的内容")
+    db.session.expire(photo)
+    db.session.refresh(case)
+    case.flags = integrity.case_flags(case)
+    case.updated_at = now
+    user.last_sync_at = now
+    db.session.commit()
+    return photo, True
+
+
+def photo_for_download(user, sha256):
+    """A received photo with these bytes that the user may see, or None."""
+    if user is None:
+        return db.session.execute(
+            select(Photo).join(Case).where(
+                Photo.sha256 == sha256, Photo.received_at.is_not(None),
+                Case.source.in_(("public", "open311")), Case.covert.is_(False)).limit(1)
+        ).scalar_one_or_none()
+    return db.session.execute(
+        select(Photo).join(Case).where(
+            Photo.sha256 == sha256, Photo.received_at.is_not(None),
+            access.visibility_clause(user)).limit(1)
+    ).scalar_one_or_none()
+
+
+def derivative_file(sha256, variant):
+    """Path of a stored derivative, rebuilt from the original when missing (e.g. after a restore)."""
+    cfg = current_app.config
+    store = get_store(current_app)
+    if variant == "original":
+        return store.blob_path(sha256)
+    path = store.derivative_path(sha256, variant)
+    if not path.exists():
+        derived = imaging.make_derivatives(store.blob_path(sha256), cfg["PHOTO_MAX_PIXELS"],
+                                           cfg["THUMB_PX"], cfg["MEDIUM_PX"])
+        store.write_derivative(sha256, "thumb", derived.thumb)
+        store.write_derivative(sha256, "medium", derived.medium)
+    return path

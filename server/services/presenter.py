@@ -1,0 +1,49 @@
+"""Cases as their callers may see them: the covert reporter and staff identities stay hidden."""
+from flask import url_for
+
+
+def photo_view(photo):
+    """One photo's public fields, with derivative URLs once received."""
+    exif = dict(photo.exif or {})
+    out = {"id": photo.id, "role": photo.role, "sha256": photo.sha256 or photo.declared_sha256,
+           "received": photo.received, "size": photo.size or photo.declared_size,
+           "content_type": photo.content_type or photo.declared_content_type,
+           "width": photo.width, "height": photo.height, "exif": exif, "urls": None}
+    if photo.received:
+        out["urls"] = {v: url_for("photos.get_photo", sha256=photo.sha256, variant=v)
+                       for v in ("thumb", "medium", "original")}
+    return out
+
+
+def case_view(case, viewer):
+    """The case JSON for this viewer."""
+    staff = viewer is not None and viewer.is_staff
+    own = viewer is not None and case.reporter_id == viewer.id
+    source = case.source
+    if case.covert and not (staff or own):
+        source = "office"  # a covert case shows only 创卫办 as its source
+    view = {
+        "id": case.id, "number": case.number, "status": case.status, "source": source,
+        "category": case.category.code, "category_name": case.category.name_zh,
+        "action": {"id": case.action.id, "name": case.action.name_zh},
+        "lead_unit": case.lead_unit.ref(),
+        "cooperating_units": [u.ref() for u in case.cooperating_units],
+        "due_at": case.due_at, "routing": {"rule": case.routing_rule, "reason": case.routing_reason},
+        "description": case.description,
+        "location": {"lat": case.lat, "lon": case.lon, "accuracy_m": case.accuracy_m,
+                     "source": case.location_source, "address": case.address},
+        "captured_at": case.captured_at, "received_at": case.received_at,
+        "updated_at": case.updated_at,
+        "photos": [photo_view(p) for p in case.photos],
+        "missing_photos": [p.id for p in case.photos if not p.received],
+        "flags": case.flags or [], "rework_count": case.rework_count,
+        "extensions": case.extension_count,
+    }
+    if staff or own:
+        view["covert"] = case.covert
+    if staff and case.reporter is not None:
+        view["reporter"] = {"id": case.reporter.id, "username": case.reporter.username,
+                            "display_name": case.reporter.display_name}
+    if staff and case.contact:
+        view["contact"] = case.contact
+    return view
