@@ -59,13 +59,32 @@ def _fresh_url(database, tmp_path):
     return database["url"]
 
 
-def _reset_postgres(app):
-    """Empty every table but Alembic's and reload the catalog: each test starts from the same state."""
+CATALOG_TABLES = {"units", "actions", "action_lead_units", "action_cooperating_units", "categories",
+                  "category_cooperating_units", "zones", "catalog_meta"}
+_pristine_catalog = {}
+
+
+def _catalog_fingerprint():
+    rows = []
+    for name in sorted(CATALOG_TABLES):
+        rows.append(db.session.execute(text(f"SELECT * FROM {name} ORDER BY 1")).all())
+    return hash(repr(rows))
+
+
+def _reset_postgres(app, database):
+    """Empty the data tables; reload the catalog only when a test changed it. Every test starts alike."""
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables]
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        data = [t for t in tables if t not in CATALOG_TABLES]
+        db.session.execute(text(f"TRUNCATE {', '.join(data)} RESTART IDENTITY CASCADE"))
         db.session.commit()
-        catalog_loader.load_plan()
+        key = database["schema"]
+        if _pristine_catalog.get(key) != _catalog_fingerprint():
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+            catalog_loader.load_plan()
+            _pristine_catalog[key] = _catalog_fingerprint()
+        db.session.remove()
 
 
 @pytest.fixture
@@ -75,7 +94,7 @@ def app(database, tmp_path):
                       "PHOTO_STORE": str(tmp_path / "photos"), "TESTING": True,
                       "SERVER_NAME": "xuncha.test"})
     if database["kind"] == "postgresql":
-        _reset_postgres(app)
+        _reset_postgres(app, database)
     yield app
     with app.app_context():
         db.session.remove()
