@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from .config import load_config
 from .errors import XunchaApi, register_error_handlers
 from .extensions import db, migrate
+from .security_headers import register_security_headers
 
 
 @event.listens_for(Engine, "connect")
@@ -28,6 +29,11 @@ def create_app(config=None):
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO)
 
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     rest_api = XunchaApi(app, spec_kwargs={"components": {"securitySchemes": {
@@ -39,6 +45,7 @@ def create_app(config=None):
 
     register_blueprints(app, rest_api)
     register_error_handlers(app)
+    register_security_headers(app)
     app.register_blueprint(cli)
     return app
 

@@ -1,4 +1,5 @@
 """Committed defaults; the environment overrides them (DATABASE_URL, PHOTO_STORE, SECRET_KEY, XUNCHA_*)."""
+import json
 import os
 from pathlib import Path
 
@@ -18,6 +19,7 @@ class Config:
     # Requests other than photo uploads are small JSON bodies.
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024
 
+    PROXY_HOPS = 0  # behind nginx: 1, so remote_addr and https come from X-Forwarded-*
     TIMEZONE = "Asia/Shanghai"
     WORKDAY_END = "18:00"  # a deadline in working days falls due at this local time
     TOKEN_TTL_DAYS = 30  # an inspector may stay offline for a whole shift and more
@@ -55,10 +57,25 @@ def load_config(overrides=None):
         cfg["PHOTO_STORE"] = os.environ["PHOTO_STORE"]
     if os.environ.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    for key, raw in os.environ.items():
+        # XUNCHA_PHOTO_MAX_BYTES=1000000 and the like override any other setting.
+        if key.startswith("XUNCHA_") and key[7:] in cfg and key != "XUNCHA_TEST_DB":
+            cfg[key[7:]] = _parse_env(raw, cfg[key[7:]])
     cfg.update(overrides or {})
     if "SQLALCHEMY_DATABASE_URI" in (overrides or {}):
         cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
     return cfg
+
+
+def _parse_env(raw, default):
+    """Read an environment value as the type of the default it replaces."""
+    if isinstance(default, bool):
+        return raw.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, (int, float)):
+        return type(default)(raw)
+    if isinstance(default, list):
+        return json.loads(raw)
+    return raw
 
 
 def normalise_database_url(url):

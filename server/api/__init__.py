@@ -1,5 +1,5 @@
 """HTTP layer: thin blueprints that load, call one service, dump."""
-from . import auth, catalog, open311, photos, reports
+from . import auth, catalog, open311, photos, pwa, reports
 
 
 def register_blueprints(app, rest_api):
@@ -7,3 +7,4 @@ def register_blueprints(app, rest_api):
     for module in (auth, catalog, reports, photos):
         rest_api.register_blueprint(module.bp, url_prefix="/api")
     app.register_blueprint(open311.bp, url_prefix="/open311/v2")
+    app.register_blueprint(pwa.bp)

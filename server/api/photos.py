@@ -1,5 +1,5 @@
 """Photo bytes: streamed upload per declared photo, and originals/derivatives for viewers."""
-from flask import request, send_file
+from flask import current_app, request, send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -24,8 +24,9 @@ class PhotoQuery(Schema):
 @bp.doc(requestBody={"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}})
 def put_photo(query, case_id, photo_id):
     """Upload the raw bytes of a declared photo (streamed; never held in memory)."""
-    # The body is streamed by the service; lift the small JSON limit for this route only.
-    request.max_content_length = None
+    # The body is streamed by the service, which answers 413 itself after draining; lift the small
+    # JSON limit for this route (None would mean "unset" and fall back to MAX_CONTENT_LENGTH).
+    request.max_content_length = current_app.config["PHOTO_DRAIN_MAX_BYTES"]
     photo, created = photos.ingest_photo(current_user(), case_id, photo_id, request.stream,
                                          request.content_length, request.content_type,
                                          query["role"])

@@ -29,6 +29,7 @@ class CategoryOut(Schema):
     photo_required = fields.Boolean()
     basis = fields.String(allow_none=True)
     keywords = fields.String(allow_none=True)
+    initials = fields.String(metadata={"description": "pinyin initials of the Chinese name"})
 
 
 class ZoneOut(Schema):

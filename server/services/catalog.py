@@ -3,6 +3,7 @@ import hashlib
 import json
 
 from flask import current_app
+from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 
 from ..extensions import db
@@ -30,7 +31,8 @@ def catalog_document():
                         "cooperating_units": [u.ref() for u in c.cooperating_units],
                         "deadline": {"value": c.deadline_value, "kind": c.deadline_kind},
                         "auto_dispatch": c.auto_dispatch, "photo_required": c.photo_required,
-                        "basis": c.basis, "keywords": c.keywords} for c in categories],
+                        "basis": c.basis, "keywords": c.keywords,
+                        "initials": initials(c.name_zh)} for c in categories],
         "zones": [{"code": z.code, "name": z.name, "lead_unit": z.lead_unit.ref(),
                    "action": z.action_id, "categories": z.category_codes, "priority": z.priority,
                    "geometry": z.geometry} for z in zones],
@@ -39,6 +41,11 @@ def catalog_document():
                    "photo_max_pixels": cfg["PHOTO_MAX_PIXELS"],
                    "description_max": cfg["DESCRIPTION_MAX"]},
     }
+
+
+def initials(text):
+    """Pinyin initials ('乱堆乱放' → 'ldlf'), so a phone can search categories by them offline."""
+    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
 
 
 def etag_for(document):

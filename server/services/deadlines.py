@@ -21,15 +21,20 @@ def _office_days(start, end):
     return {r.day: r.is_workday for r in rows}
 
 
+# Holidays on fixed solar dates (《全国年节及纪念日放假办法》): 元旦, 劳动节, 国庆节. The lunar ones
+# (春节, 清明, 端午, 中秋) and the adjusted working days come from the library or the office's list.
+FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
+
+
 def is_workday(day, office_days=None):
-    """The office's list first, then the holiday library, then plain weekends for years it lacks."""
+    """The office's list first, then the holiday library, then weekends and fixed-date holidays."""
     if office_days is not None and day in office_days:
         return office_days[day]
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         # The library covers only years whose schedule the State Council has published.
-        return day.weekday() < 5
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
 
 def add_workdays(start_day, n, office_days=None):

@@ -76,6 +76,8 @@ def _jpeg(im):
 
 def make_derivatives(path, max_pixels, thumb_px, medium_px):
     """Decode the image once (draft mode for JPEG), apply EXIF orientation, return derivatives."""
+    # Pillow's bomb guard warns past MAX_IMAGE_PIXELS; make that our configured cap, and an error.
+    Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -83,7 +85,8 @@ def make_derivatives(path, max_pixels, thumb_px, medium_px):
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRefused(422, "image_too_large", "图片像素过多（疑似解压炸弹）")
     except Exception:
-        raise ImageRefused(415, "unsupported_media_type", "不是可接受的图片类型（JPEG、PNG、WebP、HEIC）")
+        # The caller sniffed an accepted type, so a file Pillow cannot even open is broken.
+        raise ImageRefused(422, "undecodable_image", "图片无法解码（文件损坏或不完整）")
     with im:
         if im.format not in ACCEPTED:
             raise ImageRefused(415, "unsupported_media_type", f"不接受的图片格式：{im.format}")

@@ -1,0 +1,39 @@
+// The server's JSON API. Errors carry the server's envelope {code, message, errors}.
+import { getSession } from './session.js';
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code || 'http_error';
+    this.errors = body?.errors || {};
+  }
+
+  // A 4xx other than these cannot be fixed by sending the same thing again.
+  get permanent() {
+    return this.status >= 400 && this.status < 500 && ![401, 408, 425, 429].includes(this.status);
+  }
+}
+
+export class NetworkError extends Error {}
+
+export async function request(path, { method = 'GET', json, body, headers = {}, signal } = {}) {
+  const session = await getSession();
+  const h = { Accept: 'application/json', ...headers };
+  if (session?.token) h.Authorization = `Bearer ${session.token}`;
+  if (json !== undefined) { h['Content-Type'] = 'application/json'; body = JSON.stringify(json); }
+  let resp;
+  try {
+    resp = await fetch(path, { method, headers: h, body, signal, cache: 'no-store' });
+  } catch (err) {
+    throw new NetworkError(err.message || 'network error');
+  }
+  if (resp.status === 204 || resp.status === 304) return { status: resp.status, data: null, resp };
+  let data = null;
+  try { data = await resp.json(); } catch { data = null; }
+  if (!resp.ok) {
+    if (resp.status >= 500) throw new NetworkError(`HTTP ${resp.status}`);
+    throw new ApiError(resp.status, data);
+  }
+  return { status: resp.status, data, resp };
+}

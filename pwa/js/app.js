@@ -1,0 +1,111 @@
+// Boot and routing: service worker, session, catalog, sync triggers, the outbox badge, views by #hash.
+import { request } from './api.js';
+import { refreshCatalog } from './catalog.js';
+import { currentLang, setLang, t } from './i18n.js';
+import { onOutboxChange, unsentItems } from './outbox.js';
+import { clearSession, getSession } from './session.js';
+import { onSyncState, startSyncTriggers } from './sync.js';
+import { banner, h } from './ui.js';
+import { renderCapture } from './views/capture.js';
+import { renderCases } from './views/cases.js';
+import { renderLogin } from './views/login.js';
+import { renderOutbox } from './views/outbox.js';
+
+let syncStarted = false;
+
+async function updateBadge() {
+  const n = (await unsentItems()).length;
+  const badge = document.getElementById('outbox-badge');
+  badge.textContent = t('badge', { n });
+  badge.classList.toggle('has-items', n > 0);
+}
+
+function translateStatic() {
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  const lang = document.getElementById('lang-switch');
+  lang.textContent = t('langSwitch');
+  lang.setAttribute('aria-label', t('langSwitchLabel'));
+  document.title = `${t('appName')} Xuncha`;
+}
+
+async function signOut() {
+  try { await request('/api/auth/token', { method: 'DELETE' }); } catch { /* offline: the token expires anyway */ }
+  await clearSession();
+  route();
+}
+
+async function route() {
+  const session = await getSession();
+  document.querySelector('.topnav').hidden = !session;
+  if (!session) {
+    renderLogin(async () => { location.hash = '#/capture'; await start(); route(); });
+    return;
+  }
+  const page = location.hash.replace(/^#\/?/, '') || 'capture';
+  for (const a of document.querySelectorAll('.topnav a')) {
+    a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${page}`);
+  }
+  if (page === 'outbox') await renderOutbox({ onSignOut: signOut });
+  else if (page === 'cases') await renderCases();
+  else await renderCapture();
+  updateBadge();
+}
+
+function showConnectivity() {
+  banner(navigator.onLine ? null : t('offline'));
+}
+
+async function start() {
+  if (!(await getSession()) || syncStarted) return;
+  syncStarted = true;
+  await refreshCatalog();
+  startSyncTriggers();
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  let updateRequested = false;
+  // Reload once, and only after the user tapped "update" (not when the first worker claims the page).
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (!updateRequested) return;
+    updateRequested = false;
+    location.reload();
+  });
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).then((reg) => {
+    const offer = (worker) => {
+      if (!worker || !navigator.serviceWorker.controller) return;  // first install: nothing to update
+      banner(t('updateReady'), h('button', { type: 'button', class: 'primary', onclick: () => {
+        updateRequested = true;
+        worker.postMessage({ type: 'SKIP_WAITING' });
+      } }, t('updateNow')));
+    };
+    if (reg.waiting) offer(reg.waiting);
+    reg.addEventListener('updatefound', () => {
+      const worker = reg.installing;
+      worker?.addEventListener('statechange', () => { if (worker.state === 'installed') offer(worker); });
+    });
+  }).catch(() => { /* no service worker (e.g. plain HTTP): the app still works online */ });
+}
+
+async function boot() {
+  setLang(currentLang());
+  translateStatic();
+  document.getElementById('lang-switch').addEventListener('click', () => {
+    setLang(currentLang() === 'zh' ? 'en' : 'zh');
+    translateStatic();
+    route();
+  });
+  registerServiceWorker();
+  onOutboxChange(updateBadge);
+  onSyncState((s) => {
+    if (s.authExpired) banner(t('sessionExpired'), h('button', { type: 'button', onclick: async () => { await clearSession(); route(); } }, t('login')));
+  });
+  window.addEventListener('hashchange', route);
+  window.addEventListener('online', showConnectivity);
+  window.addEventListener('offline', showConnectivity);
+  showConnectivity();
+  await start();
+  await route();
+}
+
+boot();

@@ -1,0 +1,116 @@
+// Every user-facing string, Chinese first, English second. t('key', {n: 3}) fills {n}.
+const STRINGS = {
+  zh: {
+    appName: '巡查', navCapture: '上报', navCases: '我的案件', langSwitch: 'EN', langSwitchLabel: 'English',
+    username: '用户名', password: '密码', login: '登录', loggingIn: '正在登录…',
+    loginNeedsNetwork: '首次登录需要联网。', loginFailed: '登录失败：{reason}',
+    signedInAs: '{name}（{role}）', logout: '退出登录',
+    logoutBlocked: '还有 {n} 件未同步的案件，同步完成后才能退出，否则会丢失。',
+    roleInspector: '巡查员', roleLiaison: '联络员', roleOffice: '创卫办', roleAdmin: '管理员',
+    photos: '照片', addPhotos: '拍照或选择照片', removePhoto: '删除第 {n} 张照片',
+    photoNotImage: '“{name}”不是 JPEG、PNG、WebP 或 HEIC 图片', photoTooBig: '“{name}”超过 {mb} MB',
+    tooManyPhotos: '每个案件最多 {n} 张照片', photoNeeded: '请至少拍一张照片',
+    category: '问题类型', categorySearch: '搜索问题类型（汉字或拼音首字母）', chooseCategory: '请选择问题类型',
+    routedTo: '由 {unit} 负责', routedToZone: '由 {unit} 负责（{zone}）', deadline: '时限 {d}',
+    hours: '{n} 小时', workdays: '{n} 个工作日', noCatalog: '还没有问题类型目录，请联网后刷新。',
+    description: '问题描述', descriptionHint: '可选：地点特征、问题细节',
+    location: '位置', locating: '正在定位…', locationFix: '已定位，精度约 {m} 米',
+    locationFixRefining: '精度约 {m} 米，继续提高中…', locationNone: '无法获得定位：{reason}',
+    locationManual: '手动输入位置', latitude: '纬度', longitude: '经度', address: '地址描述',
+    locationRequired: '需要位置：等待定位，或手动输入纬度和经度', retryLocation: '重新定位',
+    covert: '暗访', covertHint: '暗访案件对责任单位不显示上报人',
+    submit: '上报', saving: '正在保存…', saved: '已保存，编号将在同步后生成。',
+    saveFailed: '保存失败：{reason}',
+    outboxTitle: '待同步', badge: '待同步 {n}', syncNow: '立即同步', syncing: '正在同步…',
+    stateQueued: '排队中', stateUploading: '上传中 {done}/{total} 张照片', stateSynced: '已同步',
+    stateFailed: '失败', syncedAs: '编号 {number}，{unit}', retryIn: '将自动重试（{reason}）',
+    deleteItem: '删除此案件', confirmDelete: '确定删除这个未同步的案件？照片也会删除。',
+    emptyOutbox: '没有待同步的案件。', storageUse: '本机已用存储 {used}，可用 {quota}',
+    persisted: '存储已设为持久，不会被浏览器自动清除。',
+    notPersisted: '浏览器可能清除本机数据：请把巡查添加到主屏幕，并尽快同步。',
+    oldItems: '有 {n} 件案件超过 3 天未同步！请尽快联网同步。',
+    offline: '离线：案件会保存在手机上，联网后自动同步。', sessionExpired: '登录已失效，请重新登录后继续同步。',
+    casesTitle: '我的案件', casesEmpty: '还没有已同步的案件。', casesOffline: '离线显示上次同步的数据（{at}）',
+    due: '期限 {at}', refresh: '刷新',
+    statusSubmitted: '待分派', statusDispatched: '已派遣', statusAccepted: '处置中', statusResolved: '待核查',
+    statusClosed: '已结案', statusRejected: '不予立案',
+    updateReady: '有新版本可用', updateNow: '更新',
+    untitled: '未命名', justNow: '刚刚',
+  },
+  en: {
+    appName: 'Xuncha', navCapture: 'Report', navCases: 'My cases', langSwitch: '中文', langSwitchLabel: '中文',
+    username: 'Username', password: 'Password', login: 'Sign in', loggingIn: 'Signing in…',
+    loginNeedsNetwork: 'The first sign-in needs a connection.', loginFailed: 'Sign-in failed: {reason}',
+    signedInAs: '{name} ({role})', logout: 'Sign out',
+    logoutBlocked: '{n} case(s) are not synced yet. Sign out after they are, or they will be lost.',
+    roleInspector: 'Inspector', roleLiaison: 'Liaison', roleOffice: 'Office', roleAdmin: 'Admin',
+    photos: 'Photos', addPhotos: 'Take or choose photos', removePhoto: 'Remove photo {n}',
+    photoNotImage: '“{name}” is not a JPEG, PNG, WebP or HEIC image', photoTooBig: '“{name}” is over {mb} MB',
+    tooManyPhotos: 'At most {n} photos per case', photoNeeded: 'Take at least one photo',
+    category: 'Problem type', categorySearch: 'Search problem types', chooseCategory: 'Choose a problem type',
+    routedTo: 'Handled by {unit}', routedToZone: 'Handled by {unit} ({zone})', deadline: 'Due within {d}',
+    hours: '{n} h', workdays: '{n} working days', noCatalog: 'No catalog yet: go online and reload.',
+    description: 'Description', descriptionHint: 'Optional: landmarks, details',
+    location: 'Location', locating: 'Locating…', locationFix: 'Located, accuracy about {m} m',
+    locationFixRefining: 'Accuracy about {m} m, improving…', locationNone: 'No location: {reason}',
+    locationManual: 'Enter location by hand', latitude: 'Latitude', longitude: 'Longitude', address: 'Address',
+    locationRequired: 'A location is needed: wait for the fix or enter latitude and longitude',
+    retryLocation: 'Locate again',
+    covert: 'Covert', covertHint: 'Units do not see who reported a covert case',
+    submit: 'Submit', saving: 'Saving…', saved: 'Saved. The case number comes after sync.',
+    saveFailed: 'Could not save: {reason}',
+    outboxTitle: 'Outbox', badge: 'Unsent {n}', syncNow: 'Sync now', syncing: 'Syncing…',
+    stateQueued: 'Queued', stateUploading: 'Uploading {done}/{total} photos', stateSynced: 'Synced',
+    stateFailed: 'Failed', syncedAs: 'No. {number}, {unit}', retryIn: 'Will retry ({reason})',
+    deleteItem: 'Delete this case', confirmDelete: 'Delete this unsent case and its photos?',
+    emptyOutbox: 'Nothing waiting to sync.', storageUse: 'Storage used {used} of {quota}',
+    persisted: 'Storage is persistent.', notPersisted: 'The browser may clear local data: add Xuncha to the home screen and sync soon.',
+    oldItems: '{n} case(s) unsent for more than 3 days! Sync as soon as you can.',
+    offline: 'Offline: cases stay on the phone and sync when you are back online.',
+    sessionExpired: 'Your sign-in expired. Sign in again to continue syncing.',
+    casesTitle: 'My cases', casesEmpty: 'No synced cases yet.', casesOffline: 'Offline: showing data from {at}',
+    due: 'Due {at}', refresh: 'Refresh',
+    statusSubmitted: 'Awaiting dispatch', statusDispatched: 'Dispatched', statusAccepted: 'In progress',
+    statusResolved: 'Awaiting check', statusClosed: 'Closed', statusRejected: 'Rejected',
+    updateReady: 'A new version is ready', updateNow: 'Update',
+    untitled: 'Untitled', justNow: 'just now',
+  },
+};
+
+let lang = (typeof localStorage !== 'undefined' && localStorage.getItem('xuncha.lang')) || 'zh';
+
+export function t(key, vars = {}) {
+  const text = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+export function currentLang() { return lang; }
+
+export function setLang(next) {
+  lang = next in STRINGS ? next : 'zh';
+  localStorage.setItem('xuncha.lang', lang);
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+}
+
+export function statusLabel(status) {
+  return t('status' + status.charAt(0).toUpperCase() + status.slice(1));
+}
+
+export function roleLabel(role) {
+  return t('role' + role.charAt(0).toUpperCase() + role.slice(1));
+}
+
+export function formatTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return d.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB',
+    { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+export function formatBytes(n) {
+  if (!Number.isFinite(n)) return '?';
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}

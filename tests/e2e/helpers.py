@@ -1,0 +1,52 @@
+"""Steps a person takes in the PWA, and checks against the server's database."""
+import hashlib
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Case, Photo
+
+from .conftest import PASSWORD
+
+
+def sign_in(page, username):
+    page.goto("/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("问题类型", exact=True).wait_for()
+    # The catalog is cached and the service worker controls the page before we go offline.
+    page.wait_for_function("() => document.querySelectorAll('#category option').length > 40")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+
+
+def file_case(page, category, photo_paths, description=""):
+    """Fill the capture form and submit; returns once the fresh form is back."""
+    page.set_input_files("#photo-input", [str(p) for p in photo_paths])
+    page.wait_for_function(f"() => document.querySelectorAll('.previews img').length === {len(photo_paths)}")
+    page.get_by_label("问题类型", exact=True).select_option(category)
+    if description:
+        page.get_by_label("问题描述").fill(description)
+    page.get_by_text("已定位").wait_for()
+    page.get_by_role("button", name="上报").click()
+    page.wait_for_function("() => document.querySelectorAll('.previews img').length === 0")
+
+
+def badge(page):
+    return page.locator("#outbox-badge")
+
+
+def server_cases(app):
+    """{case id: (category code, lead unit name, sorted photo sha256s)} as the server holds them."""
+    with app.app_context():
+        out = {}
+        for case in db.session.execute(select(Case)).scalars():
+            out[str(case.id)] = (case.category.code, case.lead_unit.name,
+                                 sorted(p.sha256 for p in case.photos if p.received))
+        photo_rows = db.session.execute(select(Photo)).scalars().all()
+        db.session.remove()
+    return out, photo_rows
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
