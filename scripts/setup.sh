@@ -18,6 +18,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Front-end packages (idb) come from npm, pinned by pwa/package-lock.json; no build step.
+lockstamp=pwa/node_modules/.lock.sha256
+wantlock=$(sha256sum pwa/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$lockstamp" 2>/dev/null)" != "$wantlock" ]; then
+  echo "== installing front-end packages (npm ci)"
+  npm ci --prefix pwa --no-audit --no-fund --loglevel=error
+  echo "$wantlock" > "$lockstamp"
+fi
+
 if [ "${1:-}" = "--no-db" ]; then
   exit 0
 fi

@@ -5,6 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --no-db || exit 1
 bash scripts/ensure_postgres.sh || exit 1
+bash scripts/install_browser.sh || exit 1
 
 mkdir -p test-artifacts
 status=0
