@@ -12,7 +12,9 @@ from server.extensions import db
 from server.services import auth, catalog_loader
 
 from .helpers import SAMPLES  # noqa: F401
+from .live import LiveServer
 
+E2E_PASSWORD = "correct horse battery"
 TEST_DB = os.environ.get("XUNCHA_TEST_DB", "sqlite")
 PG_BASE = os.environ.get("XUNCHA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -139,3 +141,47 @@ def inspector(make_user):
 @pytest.fixture
 def office(make_user):
     return make_user("office")[1]
+
+
+@pytest.fixture
+def server_app(database, tmp_path):
+    """An in-process app on the live server's database, for setting up users and checking results."""
+    url = _fresh_url(database, tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PHOTO_STORE": str(tmp_path / "photos"),
+                      "TESTING": True, "SERVER_NAME": "xuncha.test"})
+    if database["kind"] == "postgresql":
+        _reset_postgres(app, database)
+    app.config["E2E_DATABASE_URL"] = url
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server_factory(server_app, tmp_path):
+    """live_server_factory(**env) → a started LiveServer on the server_app's database."""
+    servers = []
+
+    def start(**env):
+        server = LiveServer(server_app.config["E2E_DATABASE_URL"], tmp_path / "photos", env)
+        server.start()
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(live_server_factory):
+    return live_server_factory()
+
+
+@pytest.fixture
+def add_user(server_app):
+    def add(username, role, unit=None):
+        with server_app.app_context():
+            auth.create_user(username, role, E2E_PASSWORD, unit)
+        return username
+    return add

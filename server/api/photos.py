@@ -16,6 +16,18 @@ class PhotoQuery(Schema):
     role = fields.String(load_default="before", validate=validate.OneOf(["before", "after", "verify"]))
 
 
+@bp.after_request
+def drain_refused_upload(response):
+    """Whatever refused an upload (auth, type, size), read the rest of its body before answering."""
+    if request.method == "PUT" and response.status_code >= 400:
+        request.max_content_length = current_app.config["PHOTO_DRAIN_MAX_BYTES"]
+        try:
+            photos.drain(request.stream, current_app.config["PHOTO_DRAIN_MAX_BYTES"])
+        except Exception:  # a body past the drain limit or a dropped client: nothing left to save
+            pass
+    return response
+
+
 @bp.put("/reports/<uuid:case_id>/photos/<uuid:photo_id>")
 @require_user()
 @bp.arguments(PhotoQuery, location="query")
@@ -24,7 +36,7 @@ class PhotoQuery(Schema):
 @bp.doc(requestBody={"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}})
 def put_photo(query, case_id, photo_id):
     """Upload the raw bytes of a declared photo (streamed; never held in memory)."""
-    # The body is streamed by the service, which answers 413 itself after draining; lift the small
+    # The body is streamed by the service, which enforces the photo limit itself; lift the small
     # JSON limit for this route (None would mean "unset" and fall back to MAX_CONTENT_LENGTH).
     request.max_content_length = current_app.config["PHOTO_DRAIN_MAX_BYTES"]
     photo, created = photos.ingest_photo(current_user(), case_id, photo_id, request.stream,

@@ -581,7 +581,7 @@ def test_concurrent_uploads_of_same_photo_store_once(app, client, inspector):
 
 
 @pytest.fixture
-def live_server(app):
+def dev_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
@@ -593,12 +593,12 @@ def live_server(app):
 
 
 @pytest.mark.parametrize("name", ["mobile/jolla.jpg", "mobile/HMD_Nokia_8.3_5G.jpg"])
-def test_413_over_a_real_socket_is_a_json_response(app, client, inspector, live_server, name):
+def test_413_over_a_real_socket_is_a_json_response(app, client, inspector, dev_server, name):
     data = sample(name)  # ~0.8 MB and ~2.1 MB, both far past the limit set below
     d = declare(data)
     case_id = declare_case(client, inspector, [d])
     app.config["PHOTO_MAX_BYTES"] = 100_000
-    conn = http.client.HTTPConnection("127.0.0.1", live_server.server_port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", dev_server.server_port, timeout=30)
     try:
         conn.request("PUT", f"/api/reports/{case_id}/photos/{d['id']}", body=data,
                      headers={**inspector, "Content-Type": "image/jpeg",
@@ -614,13 +614,13 @@ def test_413_over_a_real_socket_is_a_json_response(app, client, inspector, live_
     assert_nothing_stored(client, app, inspector, case_id, d["id"])
 
 
-def test_upload_over_a_real_socket_is_stored(app, client, inspector, live_server):
+def test_upload_over_a_real_socket_is_stored(app, client, inspector, dev_server):
     """A body past Flask's 1 MB JSON limit is accepted on the photo route."""
     data = sample("mobile/HMD_Nokia_8.3_5G.jpg")
     assert len(data) > app.config["MAX_CONTENT_LENGTH"]
     d = declare(data)
     case_id = declare_case(client, inspector, [d])
-    conn = http.client.HTTPConnection("127.0.0.1", live_server.server_port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", dev_server.server_port, timeout=30)
     try:
         conn.request("PUT", f"/api/reports/{case_id}/photos/{d['id']}", body=data,
                      headers={**inspector, "Content-Type": "image/jpeg"})
