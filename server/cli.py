@@ -1,5 +1,6 @@
-"""Flask commands: catalog load, users add, apikeys add, demo accounts, calendar days."""
+"""Flask commands: catalog load, users add, apikeys add, demo accounts, calendar days, notify."""
 import secrets
+import time
 from datetime import date
 
 import click
@@ -10,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from .errors import ApiError
 from .extensions import db
 from .models import User
-from .services import auth, catalog_loader, deadlines
+from .services import auth, catalog_loader, deadlines, notify
 
 cli = Blueprint("cli", __name__, cli_group=None)
 
@@ -117,3 +118,23 @@ def calendar_set(day, workday, note):
     deadlines.set_office_day(date.fromordinal(day.toordinal()), workday, note)
     db.session.commit()
     click.echo(f"{day:%Y-%m-%d} {'workday' if workday else 'holiday'}")
+
+
+@cli.cli.group("notify")
+def notify_group():
+    """Webhook notifications."""
+
+
+@notify_group.command("run")
+@click.option("--once", is_flag=True, help="one pass, then exit (for cron or tests)")
+@click.option("--interval", default=30, show_default=True, help="seconds between passes")
+def notify_run(once, interval):
+    """Queue overdue notices and deliver pending webhooks (run as a service in production)."""
+    while True:
+        overdue = notify.scan_overdue()
+        counts = notify.deliver_due()
+        click.echo(f"overdue queued {overdue}; delivered {counts['delivered']}, "
+                   f"retry {counts['retry']}, failed {counts['failed']}")
+        if once:
+            return
+        time.sleep(interval)

@@ -37,6 +37,7 @@ class Config:
     MEDIUM_PX = 1280
     DESCRIPTION_MAX = 2000
     PAGE_MAX = 200
+    PUBLIC_REPORTS_PER_HOUR = 5  # per address, for the public complaint form
 
     INTEGRITY_GPS_METERS = 200
     INTEGRITY_TIME_HOURS = 24

@@ -35,13 +35,18 @@ def drain_refused_upload(response):
 @bp.alt_response(201, schema=PhotoOut, description="Stored")
 @bp.doc(requestBody={"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}})
 def put_photo(query, case_id, photo_id):
-    """Upload the raw bytes of a declared photo (streamed; never held in memory)."""
+    """Upload a photo's raw bytes (streamed; never held in memory).
+
+    Before-photos must be declared in the case first. After-photos (the assigned unit or the office,
+    while the case is dispatched or accepted) and verify-photos (the office, while resolved) need no
+    declaration; send X-Content-SHA256 to have the bytes checked.
+    """
     # The body is streamed by the service, which enforces the photo limit itself; lift the small
     # JSON limit for this route (None would mean "unset" and fall back to MAX_CONTENT_LENGTH).
     request.max_content_length = current_app.config["PHOTO_DRAIN_MAX_BYTES"]
     photo, created = photos.ingest_photo(current_user(), case_id, photo_id, request.stream,
                                          request.content_length, request.content_type,
-                                         query["role"])
+                                         query["role"], request.headers.get("X-Content-SHA256"))
     return presenter.photo_view(photo), (201 if created else 200)
 
 

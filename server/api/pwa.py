@@ -45,6 +45,12 @@ def index():
     return _static(PWA_DIR, "index.html")
 
 
+@bp.get("/public")
+def public_page():
+    """The public complaint form and status page (no sign-in, no service worker)."""
+    return _static(PWA_DIR, "public.html")
+
+
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, stamped with the shell's version and file list."""

@@ -64,6 +64,9 @@ class Case(db.Model):
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     extension_count: Mapped[int] = mapped_column(Integer, default=0)
     duplicate_of_pk: Mapped[int | None] = mapped_column(ForeignKey("cases.pk"))
+    extension_request: Mapped[dict | None] = mapped_column(JSON)  # {due_at, note, by, at} until decided
+    receipt_hash: Mapped[str | None] = mapped_column(String(64))  # a public complainant's status code
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
     action: Mapped[Action] = relationship()
@@ -74,6 +77,8 @@ class Case(db.Model):
     api_key: Mapped[ApiKey | None] = relationship()
     photos: Mapped[list["Photo"]] = relationship(  # noqa: F821
         back_populates="case", order_by="Photo.position", cascade="all, delete-orphan")
+
+    duplicate_of: Mapped["Case | None"] = relationship(remote_side=[pk])
 
     @property
     def is_open(self):

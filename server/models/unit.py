@@ -14,6 +14,7 @@ class Unit(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[str] = mapped_column(String(20), default="member")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(500))  # e.g. a WeCom group robot
 
     def ref(self):
         """The {code, name} object used for a unit everywhere in the API."""

@@ -24,6 +24,7 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # for the in-app count of new items
 
     unit: Mapped[Unit | None] = relationship()
 

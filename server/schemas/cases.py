@@ -108,6 +108,16 @@ class ReporterOut(Schema):
     display_name = fields.String(allow_none=True)
 
 
+class EventOut(Schema):
+    kind = fields.String()
+    at = fields.AwareDateTime()
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True)
+    to = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    data = fields.Dict()
+    actor = fields.Dict()
+
+
 class CaseOut(Schema):
     """A case with its routing and photo manifest."""
 
@@ -135,6 +145,11 @@ class CaseOut(Schema):
     extensions = fields.Integer()
     reporter = fields.Nested(ReporterOut)
     contact = fields.Dict()
+    allowed_actions = fields.List(fields.String())
+    events = fields.List(fields.Nested(EventOut))
+    overdue = fields.Boolean()
+    extension_request = fields.Dict(allow_none=True)
+    duplicate_of = fields.String(allow_none=True)
 
 
 class CaseListQuery(Schema):
@@ -146,6 +161,34 @@ class CaseListQuery(Schema):
     since = fields.AwareDateTime()
     cursor = fields.String(validate=validate.Length(max=40))
     limit = fields.Integer(validate=validate.Range(1, 200))
+    overdue = fields.Boolean()
+    due_within = fields.Integer(validate=validate.Range(1, 24 * 30),
+                                metadata={"description": "hours: open cases due within this many hours"})
+    order = fields.String(validate=validate.OneOf(["new", "due"]), load_default="new")
+
+
+class TransitionIn(Schema):
+    """One action on a case; `id` is the client's UUID for it, so a retry is harmless."""
+
+    id = fields.UUID(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(
+        ["dispatch", "accept", "resolve", "verify", "return", "request_transfer", "reject", "extend",
+         "grant_extension", "reopen"]))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    photos = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=10))
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    due_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    duplicate_of = fields.UUID(load_default=None, allow_none=True)
+
+
+class NearbyOut(Schema):
+    id = fields.UUID()
+    number = fields.String()
+    status = fields.String()
+    category_name = fields.String()
+    distance_m = fields.Integer()
+    received_at = fields.AwareDateTime()
+    thumb = fields.String(allow_none=True)
 
 
 class CasePage(Schema):

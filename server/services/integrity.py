@@ -4,8 +4,17 @@ from flask import current_app
 from . import geo
 
 
-def case_flags(case):
-    """Recompute the case's flags from its received photos' EXIF."""
+EXIF_FLAG_CODES = ("exif_gps_far", "exif_time_far")
+
+
+def refreshed_flags(case):
+    """The case's flags with the EXIF ones recomputed (others, e.g. recurrence, kept)."""
+    kept = [f for f in (case.flags or []) if f.get("code") not in EXIF_FLAG_CODES]
+    return kept + exif_flags(case)
+
+
+def exif_flags(case):
+    """Flags from the case's received before-photos whose EXIF disagrees with the case."""
     cfg = current_app.config
     flags = []
     for photo in case.photos:

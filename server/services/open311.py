@@ -11,7 +11,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Case, Category, Event
 from ..models.types import utcnow
-from . import routing
+from . import nearby, routing
 from .sync import case_number
 
 PUBLIC_SOURCES = ("public", "open311")
@@ -161,6 +161,7 @@ def create_request(form, api_key):
     db.session.add(case)
     db.session.flush()
     case.number = case_number(case)
+    case.flags = nearby.recurrence_flags(case)
     db.session.add(Event(case_pk=case.pk, kind="create", actor_role="open311", to_status="submitted",
                          note=f"Open311: {api_key.name}", at=now))
     db.session.commit()

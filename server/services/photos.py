@@ -1,6 +1,9 @@
 """Photo ingest: stream, hash, verify, decode once, store atomically, commit the row last."""
+import re
+
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError
 from ..extensions import db
@@ -9,8 +12,11 @@ from ..models.types import utcnow
 from . import access, exif, imaging, integrity
 from .photo_store import CHUNK, TooLarge, get_store
 
-# Types a phone may label a photo with; anything else is refused before the body is stored.
+# Types a phone may label a photo with besides the accepted image types (we sniff the bytes).
 NEUTRAL_TYPES = ("", "application/octet-stream")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# Who may add photos of each role, and while the case is in which status.
+ROLE_STATUSES = {"after": ("dispatched", "accepted"), "verify": ("resolved",)}
 
 
 def drain(stream, limit):
@@ -27,23 +33,35 @@ def drain(stream, limit):
         left -= len(chunk)
 
 
+def _check_uploader(user, case, role):
+    if role == "before":
+        if not (user.is_staff or case.reporter_id == user.id):
+            raise ApiError(403, "forbidden", "只有上报人或创卫办可以上传此案件的现场照片")
+        return
+    from .lifecycle import OFFICE, UNIT, actor_kind
+    allowed = (UNIT, OFFICE) if role == "after" else (OFFICE,)
+    if actor_kind(user, case) not in allowed:
+        raise ApiError(403, "forbidden", "只有责任单位或创卫办可以上传整改照片，核查照片只能由创卫办上传")
+    if case.status not in ROLE_STATUSES[role]:
+        raise ApiError(409, "illegal_state", f"案件状态为 {case.status}，此时不能上传 {role} 照片")
+
+
 def _target_photo(user, case_id, photo_id, role):
+    """(case, existing photo row or None). Before-photos must be declared; after/verify need not."""
     case = access.get_visible_case(user, case_id)
-    if role != "before":
-        raise ApiError(422, "invalid_role", "暂只接受现场照片（role=before）", {"role": [role]})
-    if not (user.is_staff or case.reporter_id == user.id):
-        raise ApiError(403, "forbidden", "只有上报人或创卫办可以上传此案件的现场照片")
-    photo = db.session.execute(
-        select(Photo).where(Photo.id == photo_id, Photo.case_pk == case.pk)).scalar_one_or_none()
-    if photo is None:
+    photo = db.session.get(Photo, photo_id)
+    if photo is not None and (photo.case_pk != case.pk or photo.role != role):
+        raise ApiError(409, "photo_id_taken", "照片 id 已用于另一个案件或另一种照片", {"photo_id": [str(photo_id)]})
+    if role == "before" and photo is None:
         raise ApiError(404, "photo_not_declared", "此照片未在案件中声明", {"photo_id": [str(photo_id)]})
+    if photo is None or not photo.received:
+        _check_uploader(user, case, role)
     return case, photo
 
 
-def ingest_photo(user, case_id, photo_id, stream, content_length, content_type, role="before"):
-    """Store one photo's bytes for a declared photo: (photo, created). Replays of the same bytes → created False."""
+def receive_upload(stream, content_length, content_type):
+    """Check the type and size announced, then stream the body into a temp file (TempUpload)."""
     cfg = current_app.config
-    case, photo = _target_photo(user, case_id, photo_id, role)
     media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type not in cfg["PHOTO_TYPES"] and media_type not in NEUTRAL_TYPES:
         raise ApiError(415, "unsupported_media_type",
@@ -51,35 +69,51 @@ def ingest_photo(user, case_id, photo_id, stream, content_length, content_type, 
     limit_mb = cfg["PHOTO_MAX_BYTES"] // (1024 * 1024)
     if content_length is not None and content_length > cfg["PHOTO_MAX_BYTES"]:
         raise ApiError(413, "photo_too_large", f"照片超过 {limit_mb} MB")
-    store = get_store(current_app)
     try:
-        upload = store.receive(stream, cfg["PHOTO_MAX_BYTES"])
+        return get_store(current_app).receive(stream, cfg["PHOTO_MAX_BYTES"])
     except TooLarge:
         raise ApiError(413, "photo_too_large", f"照片超过 {limit_mb} MB")
+
+
+def ingest_photo(user, case_id, photo_id, stream, content_length, content_type, role="before",
+                 declared_sha256=None):
+    """Store one photo's bytes: (photo, created). The same bytes again → created False."""
+    if declared_sha256 is not None and not SHA256_RE.match(declared_sha256):
+        raise ApiError(400, "invalid_sha256", "X-Content-SHA256 需为 64 位小写十六进制")
+    case, photo = _target_photo(user, case_id, photo_id, role)
+    upload = receive_upload(stream, content_length, content_type)
     try:
-        return _accept(case, photo, upload, store, user)
+        if photo is not None and photo.received:
+            if upload.sha256 == photo.sha256:
+                return photo, False
+            raise ApiError(409, "photo_conflict", "此照片已收到不同的内容", {"sha256": [upload.sha256]})
+        expected = photo.declared_sha256 if photo is not None else declared_sha256
+        if expected is not None and upload.sha256 != expected:
+            raise ApiError(400, "sha256_mismatch", "照片内容与声明的 SHA-256 不符（传输中损坏？）",
+                           {"sha256": [f"declared {expected}, received {upload.sha256}"]})
+        return store_upload(case, photo_id, photo, upload, role, user)
     finally:
-        store.discard(upload)  # a no-op once the upload was moved into place
+        get_store(current_app).discard(upload)  # a no-op once the upload was moved into place
 
 
-def _accept(case, photo, upload, store, user):
+def _decode(upload):
     cfg = current_app.config
-    if photo.received:
-        if upload.sha256 == photo.sha256:
-            return photo, False
-        raise ApiError(409, "photo_conflict", "此照片已收到不同的内容", {"sha256": [upload.sha256]})
-    if upload.sha256 != photo.declared_sha256:
-        raise ApiError(400, "sha256_mismatch", "照片内容与声明的 SHA-256 不符（传输中损坏？）",
-                       {"sha256": [f"declared {photo.declared_sha256}, received {upload.sha256}"]})
     if upload.size == 0:
         raise ApiError(422, "empty_photo", "照片文件为空")
     if imaging.sniff(upload.head) is None:
         raise ApiError(415, "unsupported_media_type", "文件不是 JPEG、PNG、WebP 或 HEIC 图片")
     try:
-        derived = imaging.make_derivatives(upload.path, cfg["PHOTO_MAX_PIXELS"], cfg["THUMB_PX"],
-                                           cfg["MEDIUM_PX"])
+        return imaging.make_derivatives(upload.path, cfg["PHOTO_MAX_PIXELS"], cfg["THUMB_PX"],
+                                        cfg["MEDIUM_PX"])
     except imaging.ImageRefused as refused:
         raise ApiError(refused.status, refused.code, refused.message)
+
+
+def store_upload(case, photo_id, photo, upload, role, user):
+    """Verify, derive, store and record an uploaded photo: (photo, created)."""
+    cfg = current_app.config
+    store = get_store(current_app)
+    derived = _decode(upload)
     meta = exif.read_exif(upload.path, cfg["TIMEZONE"])
     # Derivatives first, then the original, then the row: a crash in between leaves only
     # unreferenced files, never a row pointing at missing bytes.
@@ -90,26 +124,45 @@ def _accept(case, photo, upload, store, user):
     exif_json = {k: v for k, v in meta.items() if k != "taken_at"}
     if "taken_at" in meta:
         exif_json["taken_at"] = meta["taken_at"].isoformat()
-    result = db.session.execute(
-        update(Photo).where(Photo.id == photo.id, Photo.received_at.is_(None)).values(
-            received_at=now, sha256=upload.sha256, size=upload.size,
-            content_type=derived.content_type, width=derived.width, height=derived.height,
-            exif_lat=meta.get("lat"), exif_lon=meta.get("lon"), exif_taken_at=meta.get("taken_at"),
-            exif=exif_json, uploaded_by_id=user.id))
-    if result.rowcount == 0:
-        # A concurrent upload of this photo committed first.
-        db.session.rollback()
-        db.session.refresh(photo)
-        if photo.sha256 == upload.sha256:
-            return photo, False
-        raise ApiError(409, "photo_conflict", "此照片已收到不同的内容")
-    db.session.expire(photo)
+    values = dict(received_at=now, sha256=upload.sha256, size=upload.size,
+                  content_type=derived.content_type, width=derived.width, height=derived.height,
+                  exif_lat=meta.get("lat"), exif_lon=meta.get("lon"),
+                  exif_taken_at=meta.get("taken_at"), exif=exif_json,
+                  uploaded_by_id=user.id if user else None)
+    if photo is None:
+        position = db.session.scalar(select(func.count()).select_from(Photo).where(Photo.case_pk == case.pk))
+        db.session.add(Photo(id=photo_id, case_pk=case.pk, role=role, position=position,
+                             declared_sha256=upload.sha256, declared_size=upload.size,
+                             declared_content_type=derived.content_type, **values))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            return _lost_race(photo_id, upload)
+    else:
+        result = db.session.execute(update(Photo).where(
+            Photo.id == photo.id, Photo.received_at.is_(None)).values(**values))
+        if result.rowcount == 0:
+            return _lost_race(photo_id, upload)
+    photo = db.session.get(Photo, photo_id)
+    db.session.refresh(photo)
     db.session.refresh(case)
-    case.flags = integrity.case_flags(case)
+    if role == "before":
+        case.flags = integrity.refreshed_flags(case)
     case.updated_at = now
-    user.last_sync_at = now
+    if user is not None:
+        user.last_sync_at = now
     db.session.commit()
     return photo, True
+
+
+def _lost_race(photo_id, upload):
+    """A concurrent upload of this photo committed first: a replay if the bytes agree."""
+    db.session.rollback()
+    photo = db.session.get(Photo, photo_id)
+    db.session.refresh(photo)
+    if photo.sha256 == upload.sha256:
+        return photo, False
+    raise ApiError(409, "photo_conflict", "此照片已收到不同的内容")
 
 
 def photo_for_download(user, sha256):

@@ -1,5 +1,10 @@
 """Cases as their callers may see them: the covert reporter and staff identities stay hidden."""
 from flask import url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Event
+from ..models.types import utcnow
 
 
 def photo_view(photo):
@@ -46,4 +51,31 @@ def case_view(case, viewer):
                             "display_name": case.reporter.display_name}
     if staff and case.contact:
         view["contact"] = case.contact
+    if viewer is not None:
+        from .lifecycle import allowed_actions
+        view["allowed_actions"] = allowed_actions(viewer, case)
+        view["events"] = events_view(case, viewer, staff, own)
+    view["overdue"] = bool(case.due_at and case.status in ("dispatched", "accepted")
+                           and case.due_at < utcnow())
+    view["extension_request"] = case.extension_request
+    view["duplicate_of"] = case.duplicate_of.number if case.duplicate_of else None
     return view
+
+
+def events_view(case, viewer, staff, own):
+    """The audit trail; only the office sees who acted by name, and a covert reporter is 创卫办."""
+    rows = db.session.execute(select(Event).where(Event.case_pk == case.pk)
+                              .order_by(Event.at, Event.id)).scalars().all()
+    out = []
+    for e in rows:
+        role = e.actor_role
+        if case.covert and role == "inspector" and not (staff or own):
+            role = "office"
+        item = {"kind": e.kind, "at": e.at, "from": e.from_status, "to": e.to_status,
+                "note": e.note, "data": e.data or {}, "actor": {"role": role}}
+        if staff and e.actor is not None:
+            item["actor"].update(username=e.actor.username, display_name=e.actor.display_name)
+        elif e.actor is not None and e.actor.unit is not None and role == "liaison":
+            item["actor"]["unit"] = e.actor.unit.name
+        out.append(item)
+    return out

@@ -12,7 +12,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Case, Category, Event, Photo, Unit
 from ..models.types import utcnow
-from . import access, routing
+from . import access, lifecycle, nearby, notify, routing
 
 CASE_WRITERS = ("inspector", "office", "admin")
 
@@ -116,9 +116,11 @@ def _create(user, case_id, data, category, digest):
     db.session.add(case)
     db.session.flush()
     case.number = case_number(case)
+    case.flags = nearby.recurrence_flags(case)
     db.session.add(Event(case_pk=case.pk, kind="create", actor_id=user.id, actor_role=user.role,
                          to_status="submitted", at=now))
     if dispatch:
+        notify.enqueue(assignment.lead_unit, "assigned", case)
         db.session.add(Event(case_pk=case.pk, kind="dispatch", actor_role="system",
                              from_status="submitted", to_status="dispatched",
                              note=assignment.reason, data={"unit": assignment.lead_unit.code},
@@ -158,6 +160,15 @@ def list_cases(user, filters):
         q = q.join(Case.category).where(Category.code == filters["category"])
     if filters.get("unit"):
         q = q.join(Case.lead_unit).where(Unit.code == filters["unit"])
+    if filters.get("overdue"):
+        q = q.where(lifecycle.overdue_clause())
+    if filters.get("due_within"):
+        q = q.where(lifecycle.due_soon_clause(filters["due_within"]))
+    if filters.get("order") == "due":
+        # Work lists (a unit's inbox) come soonest-due first; they are short, so no cursor.
+        limit = min(filters.get("limit") or 200, current_app.config["PAGE_MAX"])
+        rows = db.session.execute(q.order_by(Case.due_at.is_(None), Case.due_at, Case.pk).limit(limit))
+        return rows.scalars().all(), None
     if filters.get("since"):
         q = q.where(Case.updated_at > filters["since"])
     if filters.get("cursor"):

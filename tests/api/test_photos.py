@@ -536,13 +536,13 @@ def test_undeclared_photo_is_404(client, app, inspector):
     assert_nothing_stored(client, app, inspector, case_id, d["id"])
 
 
-def test_photo_of_another_case_is_not_declared_here(client, app, inspector):
+def test_photo_id_of_another_case_conflicts(client, app, inspector):
     a, b = sample("gps/DSCN0010.jpg"), sample("gps/DSCN0012.jpg")
     da, db_ = declare(a), declare(b)
     case_a = declare_case(client, inspector, [da])
     declare_case(client, inspector, [db_])
     r = upload(client, inspector, case_a, db_["id"], b)
-    assert_error(r, 404, "photo_not_declared")
+    assert_error(r, 409, "photo_id_taken")
     assert blob_files(app) == []
 
 
