@@ -30,7 +30,10 @@ self.addEventListener('fetch', (event) => {
   // API calls go to the network: the page keeps its own data in IndexedDB.
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/open311/')) return;
   if (req.mode === 'navigate') {
-    event.respondWith(caches.match('/', { cacheName: CACHE }).then((hit) => hit || fetch(req)));
+    // The app lives at '/' (views are #hashes); other pages such as /public go to the network.
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      event.respondWith(caches.match('/', { cacheName: CACHE }).then((hit) => hit || fetch(req)));
+    }
     return;
   }
   event.respondWith(caches.match(req, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit || fetch(req)));

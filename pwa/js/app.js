@@ -7,9 +7,11 @@ import { clearSession, getSession } from './session.js';
 import { onSyncState, startSyncTriggers } from './sync.js';
 import { banner, h } from './ui.js';
 import { renderCapture } from './views/capture.js';
+import { renderCaseDetail } from './views/casedetail.js';
 import { renderCases } from './views/cases.js';
 import { renderLogin } from './views/login.js';
 import { renderOutbox } from './views/outbox.js';
+import { LISTS, renderWorklist } from './views/worklist.js';
 
 let syncStarted = false;
 
@@ -38,16 +40,23 @@ async function route() {
   const session = await getSession();
   document.querySelector('.topnav').hidden = !session;
   if (!session) {
-    renderLogin(async () => { location.hash = '#/capture'; await start(); route(); });
+    renderLogin(async () => { location.hash = ''; await start(); route(); });
     return;
   }
-  const page = location.hash.replace(/^#\/?/, '') || 'capture';
+  const role = session.user.role;
+  const home = { liaison: 'inbox', office: 'triage', admin: 'triage' }[role] || 'capture';
+  const [page, arg] = (location.hash.replace(/^#\/?/, '') || home).split('/');
   for (const a of document.querySelectorAll('.topnav a')) {
+    const roles = a.dataset.roles?.split(' ');
+    a.hidden = Boolean(roles && !roles.includes(role));
     a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${page}`);
   }
   if (page === 'outbox') await renderOutbox({ onSignOut: signOut });
   else if (page === 'cases') await renderCases();
-  else await renderCapture();
+  else if (page === 'case' && arg) await renderCaseDetail(arg);
+  else if (page in LISTS) await renderWorklist(page);
+  else if (page === 'capture' && role !== 'liaison') await renderCapture();
+  else await renderWorklist('inbox');
   updateBadge();
 }
 

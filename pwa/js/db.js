@@ -1,9 +1,9 @@
 // IndexedDB through idb. Stores: kv (session, catalog), outbox (cases to send), blobs (their photos),
-// cases (the last synced list, for offline viewing).
+// cases (the last synced cases, for offline viewing), thumbs (photo thumbnails by sha256).
 import { openDB } from '/vendor/idb/index.js';
 
 const NAME = 'xuncha';
-const VERSION = 1;
+const VERSION = 2;
 let dbPromise = null;
 
 function open() {
@@ -16,6 +16,9 @@ function open() {
         const blobs = db.createObjectStore('blobs', { keyPath: 'id' });
         blobs.createIndex('case_id', 'case_id');
         db.createObjectStore('cases', { keyPath: 'id' });
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore('thumbs');  // sha256 → Blob, so work lists show photos offline
       }
     },
     // iOS may close the connection under memory pressure: forget it so the next call reopens.

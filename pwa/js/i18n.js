@@ -36,6 +36,29 @@ const STRINGS = {
     statusClosed: '已结案', statusRejected: '不予立案',
     updateReady: '有新版本可用', updateNow: '更新',
     untitled: '未命名', justNow: '刚刚',
+    navInbox: '待办', navTriage: '分派', navReview: '核查',
+    inboxTitle: '本单位待办', triageTitle: '待分派（含转办申请、群众投诉）', reviewTitle: '待核查',
+    listEmpty: '没有案件。', listOffline: '离线显示上次同步的数据（{at}）',
+    timeLeft: '剩余 {d}', overdueBy: '已超期 {d}', durHours: '{n} 小时', durDays: '{n} 天',
+    openMap: '在地图中打开', caseTitle: '案件 {number}', history: '处理记录', beforePhotos: '现场照片',
+    afterPhotos: '整改后照片', verifyPhotos: '核查照片', suggestion: '建议：{unit}',
+    sourceInspector: '巡查', sourcePublic: '群众投诉', sourceOpen311: '热线/外部系统', sourceOffice: '创卫办',
+    actAccept: '接收', actResolve: '处置完成', actRequestTransfer: '申请转办', actExtend: '申请延期',
+    actDispatch: '派遣', actReject: '不予立案', actVerify: '核查通过，结案', actReturn: '退回返工',
+    actGrantExtension: '批准延期', actReopen: '重新打开',
+    note: '说明', reasonNeeded: '请填写理由', resolveNote: '处置说明', newDueAt: '新期限',
+    unit: '责任单位', markDuplicate: '标为重复：{number}（{m} 米）', duplicateOf: '重复的原案件',
+    noDuplicate: '不是重复', queued: '已提交，{label}（待同步）', pendingSync: '待同步',
+    extensionAsked: '申请延期至 {at}：{note}', reworkCount: '返工 {n} 次', flags: '提示',
+    eventCreate: '上报', eventDispatch: '派遣', eventAccept: '接收', eventResolve: '处置', eventVerify: '结案',
+    eventReturn: '退回', eventRequestTransfer: '申请转办', eventReject: '不予立案', eventExtend: '申请延期',
+    eventGrantExtension: '批准延期', eventReopen: '重新打开', system: '系统',
+    newItems: '{n} 条新变化',
+    publicTitle: '群众投诉：城市卫生问题随手拍', publicIntro: '拍下问题，选择类型，说明位置。无需登录。',
+    contactName: '称呼（可选）', contactPhone: '联系电话（可选，仅工作人员可见）', publicSubmit: '提交投诉',
+    publicDone: '已受理。编号 {number}，查询码 {receipt}。请保存查询码以查看进度。', publicStatusLink: '查看处理进度',
+    publicStatusTitle: '投诉 {number} 的处理进度', publicNotFound: '没有找到这个编号，或查询码不对。',
+    handledBy: '责任单位：{unit}', sending: '正在提交…',
   },
   en: {
     appName: 'Xuncha', navCapture: 'Report', navCases: 'My cases', langSwitch: '中文', langSwitchLabel: '中文',
@@ -74,6 +97,29 @@ const STRINGS = {
     statusResolved: 'Awaiting check', statusClosed: 'Closed', statusRejected: 'Rejected',
     updateReady: 'A new version is ready', updateNow: 'Update',
     untitled: 'Untitled', justNow: 'just now',
+    navInbox: 'To do', navTriage: 'Triage', navReview: 'Review',
+    inboxTitle: 'My unit\'s cases', triageTitle: 'To dispatch (incl. transfers, complaints)', reviewTitle: 'To verify',
+    listEmpty: 'No cases.', listOffline: 'Offline: showing data from {at}',
+    timeLeft: '{d} left', overdueBy: 'Overdue by {d}', durHours: '{n} h', durDays: '{n} d',
+    openMap: 'Open in maps', caseTitle: 'Case {number}', history: 'History', beforePhotos: 'Photos on site',
+    afterPhotos: 'After the fix', verifyPhotos: 'Verification photos', suggestion: 'Suggested: {unit}',
+    sourceInspector: 'Inspection', sourcePublic: 'Public complaint', sourceOpen311: 'Hotline / Open311', sourceOffice: 'Office',
+    actAccept: 'Accept', actResolve: 'Mark fixed', actRequestTransfer: 'Not ours: transfer', actExtend: 'Ask for more time',
+    actDispatch: 'Dispatch', actReject: 'Reject', actVerify: 'Verified: close', actReturn: 'Return for rework',
+    actGrantExtension: 'Grant extension', actReopen: 'Reopen',
+    note: 'Note', reasonNeeded: 'A reason is needed', resolveNote: 'What was done', newDueAt: 'New due date',
+    unit: 'Unit', markDuplicate: 'Duplicate of {number} ({m} m)', duplicateOf: 'Duplicate of',
+    noDuplicate: 'Not a duplicate', queued: 'Sent: {label} (waiting to sync)', pendingSync: 'waiting to sync',
+    extensionAsked: 'Extension asked until {at}: {note}', reworkCount: 'Reworked {n}×', flags: 'Flags',
+    eventCreate: 'Reported', eventDispatch: 'Dispatched', eventAccept: 'Accepted', eventResolve: 'Fixed', eventVerify: 'Closed',
+    eventReturn: 'Returned', eventRequestTransfer: 'Transfer asked', eventReject: 'Rejected', eventExtend: 'Extension asked',
+    eventGrantExtension: 'Extension granted', eventReopen: 'Reopened', system: 'System',
+    newItems: '{n} new changes',
+    publicTitle: 'Report a city hygiene problem', publicIntro: 'Take a photo, pick the problem type, say where. No sign-in.',
+    contactName: 'Name (optional)', contactPhone: 'Phone (optional, staff only)', publicSubmit: 'Send report',
+    publicDone: 'Received. No. {number}, code {receipt}. Keep the code to follow progress.', publicStatusLink: 'See progress',
+    publicStatusTitle: 'Progress of report {number}', publicNotFound: 'No report with this number and code.',
+    handledBy: 'Handled by: {unit}', sending: 'Sending…',
   },
 };
 
@@ -113,4 +159,14 @@ export function formatBytes(n) {
   let i = 0;
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}
+
+// 'request_transfer' → 'actRequestTransfer'
+export function camelKey(prefix, name) {
+  return prefix + name.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+export function duration(ms) {
+  const hours = Math.round(Math.abs(ms) / 3600000);
+  return hours >= 48 ? t('durDays', { n: Math.round(hours / 24) }) : t('durHours', { n: hours });
 }

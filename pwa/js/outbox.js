@@ -28,6 +28,25 @@ export async function enqueueCase(body, photos) {
   return item;
 }
 
+// A lifecycle action (accept, resolve with after-photos, …) waits here like a case does.
+export async function enqueueTransition(caseId, transition, photos, label) {
+  const item = {
+    id: transition.id, kind: 'transition', case_id: caseId, label,
+    body: { ...transition, photos: photos.map((p) => p.id) },
+    photos: photos.map((p) => ({ id: p.id, sha256: p.sha256, size: p.size, content_type: p.content_type, role: p.role })),
+    state: 'queued', error: null, permanent: false, attempts: 0,
+    created_at: new Date().toISOString(), uploaded: [], result: null,
+  };
+  await withDb(async (d) => {
+    const tx = d.transaction(['outbox', 'blobs'], 'readwrite');
+    tx.objectStore('outbox').add(item);
+    for (const p of photos) tx.objectStore('blobs').add({ id: p.id, case_id: item.id, blob: p.blob });
+    await tx.done;
+  });
+  changed();
+  return item;
+}
+
 export const listOutbox = () => withDb((d) => d.getAllFromIndex('outbox', 'created_at'));
 
 export async function unsentItems() {
@@ -56,15 +75,19 @@ export async function deleteItem(id) {
   changed();
 }
 
+function photosOf(item) {
+  return item.kind === 'transition' ? item.photos : item.body.photos;
+}
+
 async function markSynced(item, caseJson) {
   await withDb(async (d) => {
     const tx = d.transaction(['outbox', 'blobs', 'cases'], 'readwrite');
-    for (const p of item.body.photos) tx.objectStore('blobs').delete(p.id);
+    for (const p of photosOf(item)) tx.objectStore('blobs').delete(p.id);
     tx.objectStore('cases').put(caseJson);
     const current = await tx.objectStore('outbox').get(item.id);
     tx.objectStore('outbox').put({
       ...current, state: 'synced', error: null, permanent: false,
-      synced_at: new Date().toISOString(), uploaded: item.body.photos.map((p) => p.id),
+      synced_at: new Date().toISOString(), uploaded: photosOf(item).map((p) => p.id),
       result: { number: caseJson.number, status: caseJson.status, lead_unit: caseJson.lead_unit, due_at: caseJson.due_at },
     });
     await tx.done;
@@ -76,15 +99,33 @@ async function uploadPhoto(caseId, photo) {
   // Read the Blob in its own transaction: never await the network inside one.
   const record = await withDb((d) => d.get('blobs', photo.id));
   if (!record) throw new ApiError(410, { code: 'photo_lost', message: '本机照片已丢失' });
-  await request(`/api/reports/${caseId}/photos/${photo.id}`, {
-    method: 'PUT', body: record.blob, headers: { 'Content-Type': photo.content_type },
+  const role = photo.role || 'before';
+  await request(`/api/reports/${caseId}/photos/${photo.id}?role=${role}`, {
+    method: 'PUT', body: record.blob,
+    headers: { 'Content-Type': photo.content_type, 'X-Content-SHA256': photo.sha256 },
   });
+}
+
+// After- or verify-photos first (each PUT is idempotent), then the transition by its own id.
+async function sendTransition(item) {
+  const uploaded = [...item.uploaded];
+  for (const photo of item.photos.filter((p) => !uploaded.includes(p.id))) {
+    await uploadPhoto(item.case_id, photo);
+    uploaded.push(photo.id);
+    await update(item.id, { uploaded: [...uploaded] });
+  }
+  const { data } = await request(`/api/reports/${item.case_id}/transitions`, { method: 'POST', json: item.body });
+  return data;
 }
 
 // Send one item as far as it goes. Returns 'synced', 'retry' or 'failed'; throws on 401.
 export async function syncItem(item) {
   try {
     await update(item.id, { state: 'uploading', attempts: item.attempts + 1 });
+    if (item.kind === 'transition') {
+      await markSynced(item, await sendTransition(item));
+      return 'synced';
+    }
     let { data: caseJson } = await request(`/api/reports/${item.id}`, { method: 'PUT', json: item.body });
     const missing = new Set(caseJson.missing_photos);
     const uploaded = item.body.photos.filter((p) => !missing.has(p.id)).map((p) => p.id);

@@ -9,14 +9,16 @@ from server.models import Case, Photo
 from .conftest import PASSWORD
 
 
-def sign_in(page, username):
+def sign_in(page, username, capture=True):
     page.goto("/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.get_by_label("问题类型", exact=True).wait_for()
-    # The catalog is cached and the service worker controls the page before we go offline.
-    page.wait_for_function("() => document.querySelectorAll('#category option').length > 40")
+    page.locator(".topnav:not([hidden])").wait_for()
+    if capture:
+        page.get_by_label("问题类型", exact=True).wait_for()
+        # The catalog is cached before we go offline.
+        page.wait_for_function("() => document.querySelectorAll('#category option').length > 40")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
 
 

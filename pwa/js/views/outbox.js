@@ -1,6 +1,6 @@
 // The outbox: what waits on the phone, each item's state, sync on demand, storage, sign-out.
 import { loadCatalog } from '../catalog.js';
-import { formatBytes, formatTime, roleLabel, t } from '../i18n.js';
+import { formatBytes, formatTime, roleLabel, statusLabel, t } from '../i18n.js';
 import { deleteItem, listOutbox, onOutboxChange, unsentItems } from '../outbox.js';
 import { getSession } from '../session.js';
 import { onSyncState, requestSync, syncState } from '../sync.js';
@@ -11,9 +11,10 @@ const OLD_MS = 3 * 24 * 3600 * 1000;
 function stateText(item) {
   if (item.state === 'synced') {
     const r = item.result || {};
+    if (item.kind === 'transition') return `${t('stateSynced')} · ${r.number} · ${statusLabel(r.status || 'submitted')}`;
     return `${t('stateSynced')} · ${t('syncedAs', { number: r.number, unit: r.lead_unit?.name || '' })}`;
   }
-  if (item.state === 'uploading') return t('stateUploading', { done: item.uploaded.length, total: item.body.photos.length });
+  if (item.state === 'uploading') return t('stateUploading', { done: item.uploaded.length, total: (item.photos || item.body.photos).length });
   if (item.state === 'failed') return `${t('stateFailed')}：${item.error}`;
   return item.error ? `${t('stateQueued')} · ${t('retryIn', { reason: item.error })}` : t('stateQueued');
 }
@@ -39,7 +40,7 @@ export async function renderOutbox({ onSignOut }) {
   async function draw() {
     const items = (await listOutbox()).reverse();
     list.replaceChildren(...(items.length ? items.map((item) => h('li', { class: `item item-${item.state}`, dataset: { id: item.id } },
-      h('div', { class: 'item-head' }, h('strong', {}, names[item.body.category] || item.body.category), ' ',
+      h('div', { class: 'item-head' }, h('strong', {}, item.kind === 'transition' ? item.label : (names[item.body.category] || item.body.category)), ' ',
         h('span', { class: 'muted' }, formatTime(item.created_at))),
       h('div', { class: 'item-state' }, stateText(item)),
       item.state === 'failed' ? h('button', { type: 'button', class: 'link danger', onclick: async () => {

@@ -1,0 +1,563 @@
+"""The case state machine: every action × status × actor, idempotent transition ids, the proof each
+action needs, its effects on the case, deadlines set at dispatch across the 2026 National Day holiday,
+and the overdue / due-soon queries.
+
+Putting a case into a status: these tests set `case.status` (and `due_at`) directly in the database
+and commit, so that each check starts from exactly the status it names instead of from a chain of
+other transitions (which are tested on their own here). Users never sign in, so they get a cheap
+password hash (see `cheap_passwords`) instead of scrypt.
+"""
+import io
+import uuid
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from server.errors import ApiError
+from server.extensions import db
+from server.models import STATUSES, Case, Event, User, Unit
+from server.models.types import utcnow
+from server.schemas import CaseIn
+from server.services import auth, lifecycle, photos, routing, sync
+
+from ..helpers import case_body, declare, generated_jpeg
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# The lifecycle as DESIGN.md §4 draws it, written here independently of lifecycle.RULES:
+# action → (statuses it may start from, who may take it, the status it leads to).
+# "office" is office and admin; "unit" is a liaison of the case's lead unit.
+SPEC = {
+    "dispatch": (("submitted", "dispatched", "accepted"), "office", "dispatched"),
+    "accept": (("dispatched",), "unit", "accepted"),
+    "resolve": (("accepted",), "unit", "resolved"),
+    "verify": (("resolved",), "office", "closed"),
+    "return": (("resolved",), "office", "accepted"),
+    "request_transfer": (("dispatched", "accepted"), "unit", "submitted"),
+    "reject": (("submitted",), "office", "rejected"),
+    "extend": (("dispatched", "accepted"), "unit", None),  # a request: status and due date unchanged
+    "grant_extension": (("dispatched", "accepted"), "office", None),
+    "reopen": (("closed", "rejected"), "office", {"closed": "dispatched", "rejected": "submitted"}),
+}
+
+# actor → (kind, which statuses of the case it can see). A liaison sees a case only once it is in
+# their unit's hands; another unit's liaison and another inspector never see it.
+ACTORS = {
+    "office": ("office", set(STATUSES)),
+    "admin": ("office", set(STATUSES)),
+    "lead_liaison": ("unit", set(STATUSES) - {"submitted", "rejected"}),
+    "other_liaison": (None, set()),
+    "reporter": (None, set(STATUSES)),
+    "other_inspector": (None, set()),
+}
+
+
+# ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch):
+    """These users never sign in; scrypt for each would cost ~0.1 s apiece."""
+    monkeypatch.setattr(auth, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
+
+
+@pytest.fixture
+def people(app_ctx, make_user, cheap_passwords):
+    """One user of each actor kind; the case's lead unit is 市执法局北部分局 (zfj)."""
+    ids = {
+        "office": make_user("office")[0],
+        "admin": make_user("admin")[0],
+        "lead_liaison": make_user("liaison", unit="zfj")[0],
+        "other_liaison": make_user("liaison", unit="jdb")[0],
+        "reporter": make_user("inspector")[0],
+        "other_inspector": make_user("inspector")[0],
+    }
+    return {name: db.session.get(User, uid) for name, uid in ids.items()}
+
+
+def unit(code):
+    return db.session.execute(select(Unit).filter_by(code=code)).scalar_one()
+
+
+def new_case(user, category="a1-piling", photo_bytes=None, **extra):
+    """A case created the way a phone's PUT creates it (one declared photo unless photo_bytes are given);
+    returns (case, declared photo ids)."""
+    decls = [declare(b) for b in (photo_bytes or [generated_jpeg()])]
+    data = CaseIn().load(case_body(category, decls, **extra))
+    case, created = sync.upsert_case(user, uuid.uuid4(), data)
+    assert created
+    return case, [uuid.UUID(d["id"]) for d in decls]
+
+
+def upload(user, case, role, data=None, photo_id=None):
+    """Store a photo's bytes through the real ingest path."""
+    data = data or generated_jpeg()
+    photo, _ = photos.ingest_photo(user, case.id, photo_id or uuid.uuid4(), io.BytesIO(data), len(data),
+                                   "image/jpeg", role=role)
+    return photo
+
+
+def put_in(case, status, due_at=None):
+    """Set the case's status directly (see the module docstring), with a due date where one belongs."""
+    case.status = status
+    case.lead_unit = unit("zfj")
+    if due_at is None and status in ("dispatched", "accepted", "resolved", "closed"):
+        due_at = utcnow() + timedelta(days=2)
+    case.due_at = due_at
+    case.rework_count = 0
+    case.extension_count = 0
+    case.extension_request = None
+    case.duplicate_of = None
+    case.overdue_notified_at = None
+    db.session.commit()
+    return case
+
+
+def transition(user, case, action, **data):
+    """Apply one action with the defaults TransitionIn loads; returns (case, applied)."""
+    body = {"id": uuid.uuid4(), "action": action, "note": "", "photos": [], "unit": None,
+            "due_at": None, "duplicate_of": None, **data}
+    return lifecycle.apply_transition(user, case.id, body)
+
+
+def refused(user, case, action, **data):
+    """The ApiError an action raises (the session is rolled back, as a request's teardown would)."""
+    with pytest.raises(ApiError) as info:
+        transition(user, case, action, **data)
+    db.session.rollback()
+    return info.value
+
+
+def events(case, **where):
+    return db.session.execute(select(Event).filter_by(case_pk=case.pk, **where).order_by(Event.id)).scalars().all()
+
+
+@pytest.fixture
+def world(people):
+    """People, an a1-piling case by the reporter (auto-dispatched to zfj) with a received before-photo
+    and a received after-photo."""
+    shot = generated_jpeg(color=(10, 120, 10))
+    case, (before_id,) = new_case(people["reporter"], photo_bytes=[shot])
+    assert case.status == "dispatched" and case.lead_unit.code == "zfj"
+    before = upload(people["reporter"], case, "before", shot, before_id)
+    after = upload(people["lead_liaison"], case, "after", generated_jpeg(color=(10, 10, 200)))
+    return {"people": people, "case": case, "before": before, "after": after}
+
+
+# ── the matrix ───────────────────────────────────────────────────────────────────────────────
+
+
+def test_rules_are_the_documented_state_machine():
+    assert list(lifecycle.RULES) == list(SPEC)
+    for action, (sources, who, target) in SPEC.items():
+        rule = lifecycle.RULES[action]
+        assert set(rule.sources) == set(sources), action
+        assert rule.actors == (who,), action
+        assert rule.target == (target if isinstance(target, str) else None), action
+
+
+def _expected(action, status, actor):
+    sources, who, _ = SPEC[action]
+    kind, sees = ACTORS[actor]
+    if status not in sees:
+        return 404
+    if kind != who:
+        return 403
+    if status not in sources:
+        return 409
+    return 200
+
+
+def _expected_allowed(actor, status):
+    kind = ACTORS[actor][0]
+    return [a for a, (sources, who, _) in SPEC.items() if who == kind and status in sources]
+
+
+def _data_for(action, after_photo):
+    """What each action needs, so that only role and status decide the outcome."""
+    later = utcnow() + timedelta(days=10)
+    return {"id": uuid.uuid4(), "note": f"说明：{action}", "unit": "zfj" if action == "dispatch" else None,
+            "photos": [after_photo.id] if action == "resolve" else [],
+            "due_at": later if action in ("extend", "grant_extension") else None}
+
+
+@pytest.mark.parametrize("action", list(SPEC))
+def test_transition_matrix(world, action):
+    """Every status × every actor for one action: success exactly when allowed, else 404/403/409."""
+    case, after = world["case"], world["after"]
+    problems = []
+    for status in STATUSES:
+        for actor, user in world["people"].items():
+            put_in(case, status)
+            expected = _expected(action, status, actor)
+            data = _data_for(action, after)
+            before_events = len(events(case))
+            where = f"{action} on {status} by {actor}"
+            try:
+                result, applied = transition(user, case, action, **data)
+            except ApiError as err:
+                db.session.rollback()
+                if err.status != expected:
+                    problems.append(f"{where}: {err.status} {err.code}, expected {expected}")
+                elif expected == 404 and err.code != "case_not_found":
+                    problems.append(f"{where}: code {err.code}")
+                elif expected == 403 and err.code != "forbidden":
+                    problems.append(f"{where}: code {err.code}")
+                elif expected == 409:
+                    fresh = db.session.get(Case, case.pk)
+                    allowed = err.errors.get("allowed")
+                    if (err.code != "illegal_transition"
+                            or allowed != lifecycle.allowed_actions(user, fresh)
+                            or allowed != _expected_allowed(actor, status)):
+                        problems.append(f"{where}: {err.code} allowed={allowed}, expected "
+                                        f"{_expected_allowed(actor, status)}")
+                if len(events(case)) != before_events:
+                    problems.append(f"{where}: a refused action wrote an event")
+                continue
+            if expected != 200:
+                problems.append(f"{where}: succeeded, expected {expected}")
+                continue
+            target = SPEC[action][2]
+            target = target.get(status) if isinstance(target, dict) else (target or status)
+            new = events(case)[before_events:]
+            if not applied or result.status != target:
+                problems.append(f"{where}: applied={applied} status={result.status}, expected {target}")
+            if len(new) != 1:
+                problems.append(f"{where}: {len(new)} events")
+                continue
+            e = new[0]
+            got = (e.kind, e.client_id, e.from_status, e.to_status, e.actor_id, e.actor_role, e.note)
+            want = (action, data["id"], status, target, user.id, user.role, data["note"])
+            if got != want:
+                problems.append(f"{where}: event {got}, expected {want}")
+    assert not problems, "\n".join(problems)
+
+
+def test_allowed_actions_for_each_actor(world):
+    case, people = world["case"], world["people"]
+    put_in(case, "accepted")
+    assert lifecycle.allowed_actions(people["office"], case) == ["dispatch", "grant_extension"]
+    assert lifecycle.allowed_actions(people["lead_liaison"], case) == ["resolve", "request_transfer", "extend"]
+    assert lifecycle.allowed_actions(people["other_liaison"], case) == []
+    assert lifecycle.allowed_actions(people["reporter"], case) == []
+
+
+# ── idempotency ──────────────────────────────────────────────────────────────────────────────
+
+
+def test_same_transition_id_twice_applies_once(world):
+    case, liaison = world["case"], world["people"]["lead_liaison"]
+    tid = uuid.uuid4()
+    first, applied = transition(liaison, case, "accept", id=tid)
+    assert applied and first.status == "accepted"
+    again, applied = transition(liaison, case, "accept", id=tid)
+    assert applied is False and again.pk == case.pk and again.status == "accepted"
+    assert db.session.scalar(select(func.count()).select_from(Event).where(Event.client_id == tid)) == 1
+
+
+def test_transition_id_reused_for_another_action_conflicts(world):
+    case, liaison = world["case"], world["people"]["lead_liaison"]
+    tid = uuid.uuid4()
+    transition(liaison, case, "accept", id=tid)
+    err = refused(liaison, case, "request_transfer", id=tid, note="不属于我单位")
+    assert (err.status, err.code) == (409, "transition_conflict")
+    assert err.errors == {"id": [str(tid)]}
+    assert db.session.get(Case, case.pk).status == "accepted"
+
+
+def test_transition_id_reused_on_another_case_conflicts(world):
+    people = world["people"]
+    other, _ = new_case(people["reporter"], "a1-vending", [generated_jpeg()])
+    tid = uuid.uuid4()
+    transition(people["lead_liaison"], world["case"], "accept", id=tid)
+    err = refused(people["lead_liaison"], other, "accept", id=tid)
+    assert (err.status, err.code) == (409, "transition_conflict")
+    assert db.session.get(Case, other.pk).status == "dispatched"
+
+
+# ── required proof ───────────────────────────────────────────────────────────────────────────
+
+
+def test_resolve_needs_an_after_photo(world):
+    case, liaison = world["case"], world["people"]["lead_liaison"]
+    put_in(case, "accepted")
+    err = refused(liaison, case, "resolve", note="已清理")
+    assert (err.status, err.code) == (422, "after_photo_required")
+
+
+@pytest.mark.parametrize("which", ["before", "unreceived", "unknown"])
+def test_resolve_refuses_photos_that_are_not_received_after_photos(world, which):
+    case, people = world["case"], world["people"]
+    put_in(case, "accepted")
+    if which == "before":
+        photo_id = world["before"].id
+    elif which == "unreceived":
+        # Declared by the phone (a before-photo of another case) but never uploaded.
+        _, (photo_id,) = new_case(people["reporter"], photo_bytes=[generated_jpeg(color=(1, 2, 3))])
+    else:
+        photo_id = uuid.uuid4()
+    err = refused(people["lead_liaison"], case, "resolve", note="已清理",
+                  photos=[world["after"].id, photo_id])
+    assert (err.status, err.code) == (422, "photo_not_ready")
+    assert err.errors == {"photos": [str(photo_id)]}
+    assert db.session.get(Case, case.pk).status == "accepted"
+
+
+def test_resolve_with_after_photo_records_it(world):
+    case, liaison, after = world["case"], world["people"]["lead_liaison"], world["after"]
+    put_in(case, "accepted")
+    case, _ = transition(liaison, case, "resolve", note="已清理完毕", photos=[after.id])
+    assert case.status == "resolved"
+    assert events(case, kind="resolve")[-1].data == {"photos": [str(after.id)]}
+
+
+@pytest.mark.parametrize("action, status, actor", [
+    ("return", "resolved", "office"),
+    ("reject", "submitted", "office"),
+    ("request_transfer", "dispatched", "lead_liaison"),
+    ("request_transfer", "accepted", "lead_liaison"),
+    ("extend", "accepted", "lead_liaison"),
+    ("reopen", "closed", "office"),
+    ("reopen", "rejected", "office"),
+])
+def test_reason_required(world, action, status, actor):
+    case, user = world["case"], world["people"][actor]
+    put_in(case, status)
+    due = utcnow() + timedelta(days=10)
+    for note in ("", "   "):
+        err = refused(user, case, action, note=note, due_at=due)
+        assert (err.status, err.code, err.errors) == (422, "reason_required", {"note": ["required"]})
+    assert db.session.get(Case, case.pk).status == status
+    assert not events(case, kind=action)
+
+
+def test_actions_that_need_no_note(world):
+    case, people = world["case"], world["people"]
+    put_in(case, "dispatched")
+    assert transition(people["lead_liaison"], case, "accept")[1]
+    assert transition(people["office"], case, "grant_extension", due_at=utcnow() + timedelta(days=9))[1]
+    assert transition(people["office"], case, "dispatch", unit="zfj")[1]
+    put_in(case, "resolved")
+    assert transition(people["office"], case, "verify")[0].status == "closed"
+
+
+def test_dispatch_away_from_the_suggestion_needs_a_reason(world):
+    case, office = world["case"], world["people"]["office"]
+    put_in(case, "submitted")
+    suggested = routing.route(case.category, case.lat, case.lon).lead_unit
+    assert suggested.code == "zfj"
+    err = refused(office, case, "dispatch", unit="jdb")
+    assert (err.status, err.code, err.errors) == (422, "reason_required", {"note": ["required"]})
+    case, applied = transition(office, case, "dispatch", unit="jdb", note="该处属街道保洁范围")
+    assert applied and case.status == "dispatched" and case.lead_unit.code == "jdb"
+    assert "jdb" not in {u.code for u in case.cooperating_units}
+    event = events(case, kind="dispatch")[-1]
+    assert event.data["unit"] == "jdb" and event.data["suggested"] == "zfj"
+    assert event.note == "该处属街道保洁范围"
+
+
+@pytest.mark.parametrize("code", ["nope", "cwb", None, ""])
+def test_dispatch_to_unknown_unit_or_the_office(world, code):
+    case, office = world["case"], world["people"]["office"]
+    put_in(case, "submitted")
+    if code == "cwb":
+        assert unit("cwb").kind == "office" and unit("cwb").name == "创卫办"
+    err = refused(office, case, "dispatch", unit=code, note="改派")
+    assert (err.status, err.code) == (422, "unknown_unit")
+    fresh = db.session.get(Case, case.pk)
+    assert fresh.status == "submitted" and fresh.lead_unit.code == "zfj"
+
+
+# ── effects ──────────────────────────────────────────────────────────────────────────────────
+
+
+def test_return_reworks(world):
+    case, office = world["case"], world["people"]["office"]
+    put_in(case, "resolved")
+    case, _ = transition(office, case, "return", note="整改后照片看不清")
+    assert (case.status, case.rework_count) == ("accepted", 1)
+    case.status = "resolved"
+    db.session.commit()
+    case, _ = transition(office, case, "return", note="仍有杂物")
+    assert (case.status, case.rework_count) == ("accepted", 2)
+
+
+def test_request_transfer_goes_back_to_triage(world):
+    case, liaison = world["case"], world["people"]["lead_liaison"]
+    put_in(case, "accepted")
+    case, _ = transition(liaison, case, "request_transfer", note="不属于本单位职责")
+    assert case.status == "submitted" and case.due_at is None
+    # Back with the office: the liaison no longer sees it.
+    err = refused(liaison, case, "accept")
+    assert (err.status, err.code) == (404, "case_not_found")
+
+
+def test_reject_as_duplicate(world):
+    people = world["people"]
+    original = world["case"]
+    copy, _ = new_case(people["reporter"], "a1-other")
+    assert copy.status == "submitted"
+    copy, _ = transition(people["office"], copy, "reject", note="重复上报", duplicate_of=original.id)
+    assert copy.status == "rejected" and copy.due_at is None
+    assert copy.duplicate_of.pk == original.pk
+    assert events(copy, kind="reject")[-1].data == {"duplicate_of": original.number}
+
+
+@pytest.mark.parametrize("target", ["unknown", "itself"])
+def test_reject_duplicate_of_unknown_or_itself(world, target):
+    people = world["people"]
+    copy, _ = new_case(people["reporter"], "a1-other")
+    dup = uuid.uuid4() if target == "unknown" else copy.id
+    err = refused(people["office"], copy, "reject", note="重复上报", duplicate_of=dup)
+    assert (err.status, err.code) == (422, "unknown_case")
+    assert db.session.get(Case, copy.pk).status == "submitted"
+
+
+def test_extend_is_a_request(world):
+    case, liaison = world["case"], world["people"]["lead_liaison"]
+    due = utcnow() + timedelta(days=2)
+    put_in(case, "accepted", due)
+    wanted = utcnow() + timedelta(days=7)
+    case, _ = transition(liaison, case, "extend", note="需协调拆除", due_at=wanted)
+    assert case.status == "accepted" and case.due_at == due and case.extension_count == 0
+    assert case.extension_request["due_at"] == wanted.isoformat()
+    assert case.extension_request["note"] == "需协调拆除"
+    assert events(case, kind="extend")[-1].data == {"due_at": wanted.isoformat()}
+
+
+def test_grant_extension_moves_the_due_date(world):
+    case, people = world["case"], world["people"]
+    due = utcnow() + timedelta(days=2)
+    put_in(case, "dispatched", due)
+    wanted = utcnow() + timedelta(days=7)
+    transition(people["lead_liaison"], case, "extend", note="需协调拆除", due_at=wanted)
+    case, _ = transition(people["office"], case, "grant_extension", due_at=wanted)
+    assert case.status == "dispatched" and case.due_at == wanted
+    assert case.extension_count == 1 and case.extension_request is None
+    assert events(case, kind="grant_extension")[-1].data == {"due_at": wanted.isoformat(),
+                                                             "previous": due.isoformat()}
+
+
+@pytest.mark.parametrize("action, actor", [("extend", "lead_liaison"), ("grant_extension", "office")])
+@pytest.mark.parametrize("when", ["before_current", "equal_current", "past", "missing"])
+def test_extension_due_date_must_be_later(world, action, actor, when):
+    case, user = world["case"], world["people"][actor]
+    due = utcnow() + timedelta(days=3)
+    put_in(case, "accepted", due)
+    new_due = {"before_current": due - timedelta(hours=1), "equal_current": due,
+               "past": utcnow() - timedelta(hours=1), "missing": None}[when]
+    err = refused(user, case, action, note="延期", due_at=new_due)
+    assert err.status == 422
+    assert err.code == ("due_at_required" if when == "missing" else "due_at_too_early")
+    fresh = db.session.get(Case, case.pk)
+    assert fresh.due_at == due and fresh.extension_request is None and fresh.extension_count == 0
+
+
+def test_reopen_closed_goes_back_to_the_unit_with_a_new_deadline(world):
+    case, office = world["case"], world["people"]["office"]
+    old_due = utcnow() - timedelta(days=5)
+    put_in(case, "closed", old_due)
+    start = utcnow()
+    case, _ = transition(office, case, "reopen", note="问题复发")
+    assert case.status == "dispatched" and case.lead_unit.code == "zfj"
+    # a1-piling: 3 working days from now, at 18:00 Liuzhou time.
+    assert case.due_at > start + timedelta(days=1)
+    assert case.due_at.astimezone(SHANGHAI).strftime("%H:%M") == "18:00"
+    e = events(case, kind="reopen")[-1]
+    assert (e.from_status, e.to_status, e.note) == ("closed", "dispatched", "问题复发")
+
+
+def test_reopen_rejected_goes_back_to_triage(world):
+    case, office = world["case"], world["people"]["office"]
+    put_in(case, "rejected")
+    case, _ = transition(office, case, "reopen", note="误驳回")
+    assert case.status == "submitted"
+    e = events(case, kind="reopen")[-1]
+    assert (e.from_status, e.to_status) == ("rejected", "submitted")
+
+
+def test_full_cycle_writes_one_event_per_step(world):
+    case, people, after = world["case"], world["people"], world["after"]
+    steps = [("lead_liaison", "accept", {}), ("lead_liaison", "resolve", {"photos": [after.id]}),
+             ("office", "return", {}), ("lead_liaison", "resolve", {"photos": [after.id]}),
+             ("office", "verify", {})]
+    start = len(events(case))
+    for actor, action, extra in steps:
+        transition(people[actor], case, action, note=f"{action} 说明", **extra)
+    got = [(e.kind, e.from_status, e.to_status, e.actor_id, e.note) for e in events(case)[start:]]
+    assert got == [
+        ("accept", "dispatched", "accepted", people["lead_liaison"].id, "accept 说明"),
+        ("resolve", "accepted", "resolved", people["lead_liaison"].id, "resolve 说明"),
+        ("return", "resolved", "accepted", people["office"].id, "return 说明"),
+        ("resolve", "accepted", "resolved", people["lead_liaison"].id, "resolve 说明"),
+        ("verify", "resolved", "closed", people["office"].id, "verify 说明"),
+    ]
+    assert db.session.get(Case, case.pk).rework_count == 1
+
+
+# ── deadlines at dispatch ────────────────────────────────────────────────────────────────────
+
+
+def test_library_knows_the_2026_national_day():
+    from datetime import date
+    assert all(chinese_calendar.is_holiday(date(2026, 10, d)) for d in range(1, 8))
+    assert chinese_calendar.is_workday(date(2026, 10, 8)) and chinese_calendar.is_workday(date(2026, 10, 9))
+    assert date(2026, 10, 10).weekday() == 5 and chinese_calendar.is_workday(date(2026, 10, 10))
+
+
+@pytest.mark.parametrize("category, expected", [
+    ("a1-piling", datetime(2026, 10, 10, 18, 0, tzinfo=SHANGHAI)),   # 3 wd: Oct 8, 9, Sat 10 (调休)
+    ("a1-other", datetime(2026, 10, 13, 18, 0, tzinfo=SHANGHAI)),    # 5 wd: … Sun 11 off, Mon 12, Tue 13
+    ("a1-vending", datetime(2026, 10, 1, 10, 0, tzinfo=SHANGHAI)),   # 24 h: clock hours, holiday or not
+])
+def test_due_date_at_dispatch_across_national_day(world, monkeypatch, category, expected):
+    people = world["people"]
+    case, _ = new_case(people["reporter"], category, [generated_jpeg(color=(5, 5, 5))])
+    put_in(case, "submitted")
+    now = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    monkeypatch.setattr(lifecycle, "utcnow", lambda: now)
+    case, _ = transition(people["office"], case, "dispatch", unit="zfj")
+    assert case.due_at == expected
+    if category == "a1-vending":
+        assert case.due_at - now == timedelta(hours=24)
+    e = events(case, kind="dispatch")[-1]
+    assert e.at == now and e.data["due_at"] == expected.astimezone(timezone.utc).isoformat()
+
+
+# ── overdue queries ──────────────────────────────────────────────────────────────────────────
+
+
+def test_overdue_and_due_soon_clauses(world):
+    reporter = world["people"]["reporter"]
+    now = utcnow()
+    spec = {
+        "late_dispatched": ("dispatched", now - timedelta(hours=1)),
+        "late_accepted": ("accepted", now - timedelta(days=3)),
+        "late_resolved": ("resolved", now - timedelta(hours=1)),
+        "late_closed": ("closed", now - timedelta(days=2)),
+        "due_in_5h": ("dispatched", now + timedelta(hours=5)),
+        "due_in_30h": ("accepted", now + timedelta(hours=30)),
+        "resolved_in_5h": ("resolved", now + timedelta(hours=5)),
+        "submitted": ("submitted", None),
+    }
+    pks = {}
+    for name, (status, due) in spec.items():
+        case, _ = new_case(reporter, "a1-piling", [generated_jpeg(color=(len(name), 9, 9))])
+        case.status, case.due_at = status, due
+        pks[case.pk] = name
+    put_in(world["case"], "submitted")
+
+    def names(clause):
+        rows = db.session.execute(select(Case.pk).where(clause)).scalars()
+        return {pks.get(pk, "world") for pk in rows}
+
+    assert names(lifecycle.overdue_clause(now)) == {"late_dispatched", "late_accepted"}
+    assert names(lifecycle.overdue_clause()) == {"late_dispatched", "late_accepted"}
+    assert names(lifecycle.due_soon_clause(24, now)) == {"due_in_5h"}
+    assert names(lifecycle.due_soon_clause(24)) == {"due_in_5h"}
+    assert names(lifecycle.due_soon_clause(48, now)) == {"due_in_5h", "due_in_30h"}
