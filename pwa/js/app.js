@@ -51,6 +51,8 @@ async function route() {
     a.hidden = Boolean(roles && !roles.includes(role));
     a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${page}`);
   }
+  const notifyPage = role === 'inspector' ? 'cases' : home;
+  showNewItems(notifyPage, page === notifyPage);
   if (page === 'outbox') await renderOutbox({ onSignOut: signOut });
   else if (page === 'cases') await renderCases();
   else if (page === 'case' && arg) await renderCaseDetail(arg);
@@ -58,6 +60,17 @@ async function route() {
   else if (page === 'capture' && role !== 'liaison') await renderCapture();
   else await renderWorklist('inbox');
   updateBadge();
+}
+
+// The in-app count of cases that changed since the user last opened their home list.
+async function showNewItems(notifyPage, atHome) {
+  const homeLink = document.querySelector(`.topnav a[href="#/${notifyPage}"]`);
+  if (!homeLink) return;
+  homeLink.querySelector('.new-count')?.remove();
+  try {
+    const { data } = await request(atHome ? '/api/notifications/seen' : '/api/notifications', { method: atHome ? 'POST' : 'GET' });
+    if (data.count > 0) homeLink.append(h('span', { class: 'new-count', 'aria-label': t('newItems', { n: data.count }) }, String(data.count)));
+  } catch { /* offline */ }
 }
 
 function showConnectivity() {

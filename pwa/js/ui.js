@@ -16,6 +16,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// A view that awaited the network must not draw over the view the user has moved on to.
+export function stillHere() {
+  const hash = location.hash;
+  return () => location.hash === hash;
+}
+
 export function mount(...nodes) {
   const view = document.getElementById('view');
   view.replaceChildren(...nodes);

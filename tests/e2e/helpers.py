@@ -52,3 +52,24 @@ def server_cases(app):
 
 def sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+UNSENT_JS = """async () => {
+    const req = indexedDB.open('xuncha');
+    const db = await new Promise((ok, fail) => { req.onsuccess = () => ok(req.result); req.onerror = fail; });
+    const items = await new Promise((ok) => {
+        const r = db.transaction('outbox').objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result); });
+    db.close();
+    return items.filter((i) => i.state !== 'synced').length;
+}"""
+
+
+def wait_until_synced(page, timeout_s=30):
+    """Poll the outbox in IndexedDB itself (the badge may lag a moment behind it)."""
+    import time
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if page.evaluate(UNSENT_JS) == 0:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError("outbox still has unsent items")

@@ -3,7 +3,7 @@ liaison resolves again → office closes; and a public complaint the office disp
 from playwright.sync_api import expect
 
 from .conftest import save_screenshot
-from .helpers import badge, file_case, sign_in
+from .helpers import badge, file_case, sign_in, wait_until_synced
 
 
 def open_case(page, list_hash, category_name):
@@ -26,7 +26,8 @@ def act(page, action_label, note=None, photo=None):
 
 
 def synced(page):
-    expect(badge(page)).to_have_text("待同步 0", timeout=30000)
+    wait_until_synced(page)
+    expect(badge(page)).to_have_text("待同步 0")
 
 
 def test_case_goes_round_the_loop(browser, live_server, add_user, sample_copy, server_app):

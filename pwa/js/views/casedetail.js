@@ -7,8 +7,8 @@ import { camelKey, formatTime, statusLabel, t } from '../i18n.js';
 import { enqueueTransition } from '../outbox.js';
 import { preparePhoto, uuid } from '../photos.js';
 import { requestSync } from '../sync.js';
-import { thumbImg } from '../thumbs.js';
-import { h, mount, toast } from '../ui.js';
+import { thumbImg, thumbUrl } from '../thumbs.js';
+import { h, mount, stillHere, toast } from '../ui.js';
 import { LISTS, mapLink, markPending, timeLeft } from './worklist.js';
 
 // What each action asks for, beyond the button.
@@ -123,8 +123,29 @@ async function actionForm(c, action, doc) {
     h('summary', {}, label), form);
 }
 
+// For the office: open cases of the same kind within 100 m, with their photos, before dispatching.
+function nearbyCases(c) {
+  if (!(c.allowed_actions || []).includes('reject')) return null;
+  const list = h('ul', { class: 'nearby' });
+  const section = h('section', { hidden: true }, h('h2', {}, t('possibleDuplicates')), list);
+  request(`/api/reports/${c.id}/nearby`).then(async ({ data }) => {
+    if (!data.length) return;
+    section.hidden = false;
+    for (const n of data) {
+      const img = h('img', { alt: n.number, class: 'thumb' });
+      const sha = n.thumb?.split('/')[3];
+      if (sha) thumbUrl(sha).then((url) => { if (url) img.src = url; });
+      list.append(h('li', {}, h('a', { href: `#/case/${n.id}` }, img,
+        h('span', {}, `${n.number} · ${statusLabel(n.status)} · ${n.distance_m} 米`))));
+    }
+  }).catch(() => {});
+  return section;
+}
+
 export async function renderCaseDetail(id) {
+  const here = stillHere();
   const [c, doc] = [await findCase(id), await loadCatalog()];
+  if (!here()) return;
   if (!c) { mount(h('p', { class: 'card' }, t('listEmpty'))); return; }
   const sourceKey = camelKey('source', c.source);
   const actions = await Promise.all((c.allowed_actions || []).map((a) => actionForm(c, a, doc)));
@@ -138,6 +159,7 @@ export async function renderCaseDetail(id) {
     c.extension_request ? h('p', { class: 'warning' }, t('extensionAsked', { at: formatTime(c.extension_request.due_at), note: c.extension_request.note })) : null,
     c.rework_count ? h('p', { class: 'muted' }, t('reworkCount', { n: c.rework_count })) : null,
     c.flags?.length ? h('ul', { class: 'flags', 'aria-label': t('flags') }, ...c.flags.map((f) => h('li', {}, f.message))) : null,
+    nearbyCases(c),
     photoStrip(c, 'before', t('beforePhotos')), photoStrip(c, 'after', t('afterPhotos')), photoStrip(c, 'verify', t('verifyPhotos')),
     actions.length ? h('section', { class: 'actions' }, ...actions) : null,
     historyList(c)));

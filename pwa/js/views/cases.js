@@ -2,7 +2,7 @@
 import { request } from '../api.js';
 import { withDb } from '../db.js';
 import { formatTime, statusLabel, t } from '../i18n.js';
-import { h, mount } from '../ui.js';
+import { h, mount, stillHere } from '../ui.js';
 
 async function cachedCases() {
   const all = await withDb((d) => d.getAll('cases'));
@@ -29,7 +29,9 @@ export async function renderCases() {
     list.replaceChildren(...(cases.length ? cases.map(caseRow) : [h('li', { class: 'muted' }, t('casesEmpty'))]));
   }
 
+  const here = stillHere();
   async function load() {
+    if (!here()) return;
     await show(await cachedCases());
     try {
       const { data } = await request('/api/reports?limit=100');
@@ -39,6 +41,7 @@ export async function renderCases() {
         tx.objectStore('kv').put(new Date().toISOString(), 'cases_fetched_at');
         await tx.done;
       });
+      if (!here()) return;
       note.textContent = '';
       await show(await cachedCases());
     } catch {

@@ -4,7 +4,7 @@ import { request } from '../api.js';
 import { kvGet, kvSet } from '../db.js';
 import { duration, formatTime, statusLabel, t } from '../i18n.js';
 import { thumbImg } from '../thumbs.js';
-import { h, mount } from '../ui.js';
+import { h, mount, stillHere } from '../ui.js';
 
 export const LISTS = {
   inbox: { title: 'inboxTitle', query: 'status=dispatched,accepted&order=due&limit=200' },
@@ -42,6 +42,7 @@ function row(c) {
 
 export async function renderWorklist(name) {
   const spec = LISTS[name];
+  const here = stillHere();
   const note = h('p', { class: 'muted' });
   const list = h('ul', { class: 'work', 'aria-label': t(spec.title) });
   mount(h('section', { class: 'card wide' }, h('h1', {}, t(spec.title)), note, list));
@@ -51,6 +52,7 @@ export async function renderWorklist(name) {
   try {
     const { data } = await request(`/api/reports?${spec.query}`);
     await kvSet(`list:${name}`, { items: data.items, at: new Date().toISOString() });
+    if (!here()) return;
     note.textContent = '';
     show(data.items);
   } catch {
