@@ -37,6 +37,8 @@ class Config:
     MEDIUM_PX = 1280
     DESCRIPTION_MAX = 2000
     PAGE_MAX = 200
+    EVALUATION_MIN_CASES = 5  # units with fewer cases in a period get figures but no rank
+    EVALUATION_WEIGHTS = {"closure": 30, "on_time": 20, "rework": 20, "overdue": 20, "extension": 10}
     PUBLIC_REPORTS_PER_HOUR = 5  # per address, for the public complaint form
 
     INTEGRITY_GPS_METERS = 200
@@ -74,7 +76,7 @@ def _parse_env(raw, default):
         return raw.lower() in ("1", "true", "yes", "on")
     if isinstance(default, (int, float)):
         return type(default)(raw)
-    if isinstance(default, list):
+    if isinstance(default, (list, dict)):
         return json.loads(raw)
     return raw
 

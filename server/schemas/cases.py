@@ -165,6 +165,10 @@ class CaseListQuery(Schema):
     due_within = fields.Integer(validate=validate.Range(1, 24 * 30),
                                 metadata={"description": "hours: open cases due within this many hours"})
     order = fields.String(validate=validate.OneOf(["new", "due"]), load_default="new")
+    source = fields.String(validate=validate.OneOf(["inspector", "covert", "public"]))
+    flag = fields.String(validate=validate.OneOf(["exif_gps_far", "exif_time_far", "recurrence"]))
+    from_ = fields.AwareDateTime(data_key="from", attribute="from")
+    to = fields.AwareDateTime()
 
 
 class TransitionIn(Schema):

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError
 from ..extensions import db
-from ..models import Case, Category, Event, Photo, Unit
+from ..models import Case, Category, Event, Photo
 from ..models.types import utcnow
-from . import access, lifecycle, nearby, notify, routing
+from . import case_query, nearby, notify, routing
 
 CASE_WRITERS = ("inspector", "office", "admin")
 
@@ -151,26 +151,12 @@ def decode_cursor(cursor):
 
 def list_cases(user, filters):
     """A page of the cases the user may read, newest first: (cases, next_cursor)."""
-    q = access.visible_cases(user)
-    if filters.get("status"):
-        q = q.where(Case.status.in_(filters["status"]))
-    if filters.get("action"):
-        q = q.where(Case.action_id == filters["action"])
-    if filters.get("category"):
-        q = q.join(Case.category).where(Category.code == filters["category"])
-    if filters.get("unit"):
-        q = q.join(Case.lead_unit).where(Unit.code == filters["unit"])
-    if filters.get("overdue"):
-        q = q.where(lifecycle.overdue_clause())
-    if filters.get("due_within"):
-        q = q.where(lifecycle.due_soon_clause(filters["due_within"]))
+    q = case_query.filtered_cases(user, filters)
     if filters.get("order") == "due":
         # Work lists (a unit's inbox) come soonest-due first; they are short, so no cursor.
         limit = min(filters.get("limit") or 200, current_app.config["PAGE_MAX"])
         rows = db.session.execute(q.order_by(Case.due_at.is_(None), Case.due_at, Case.pk).limit(limit))
         return rows.scalars().all(), None
-    if filters.get("since"):
-        q = q.where(Case.updated_at > filters["since"])
     if filters.get("cursor"):
         q = q.where(Case.pk < decode_cursor(filters["cursor"]))
     limit = min(filters.get("limit") or 50, current_app.config["PAGE_MAX"])
