@@ -7,7 +7,7 @@ reject: submitted → rejected · extend / grant_extension: due date only · reo
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError
@@ -102,7 +102,7 @@ def _dispatch(user, case, data, now, event):
 
 
 def _apply(user, case, action, data, now, event):
-    """Change the case for one allowed action (status is set by the caller from the rule)."""
+    """Change the case for one allowed action (the caller has already set the new status)."""
     if action == "dispatch":
         _dispatch(user, case, data, now, event)
     elif action == "resolve":
@@ -138,22 +138,22 @@ def _apply(user, case, action, data, now, event):
         case.extension_count += 1
         case.extension_request = None
         case.overdue_notified_at = None
-    elif action == "reopen":
-        if case.status == "closed":
-            event.to_status = "dispatched"
-            case.due_at = deadlines.due_at(now, case.category.deadline_value, case.category.deadline_kind)
-            notify.enqueue(case.lead_unit, "assigned", case)
-        else:
-            event.to_status = "submitted"
+    elif action == "reopen" and event.to_status == "dispatched":
+        case.due_at = deadlines.due_at(now, case.category.deadline_value, case.category.deadline_kind)
+        case.overdue_notified_at = None
+        notify.enqueue(case.lead_unit, "assigned", case)
 
 
-def _replayed(case, transition_id, action):
+def _replay(user, case_id, transition_id, action):
+    """The case if this transition id was already applied by this user to this case (a retry), else None."""
     event = db.session.execute(select(Event).where(Event.client_id == transition_id)).scalar_one_or_none()
     if event is None:
-        return False
-    if event.case_pk != case.pk or event.kind != action:
+        return None
+    case = db.session.get(Case, event.case_pk)
+    if case.id != case_id or event.kind != action or event.actor_id != user.id:
         _fail(409, "transition_conflict", "此操作编号已用于另一个操作", id=str(transition_id))
-    return True
+    # Answered even when the action took the case out of the user's sight (a transfer request).
+    return case
 
 
 def apply_transition(user, case_id, data):
@@ -161,10 +161,11 @@ def apply_transition(user, case_id, data):
 
     Returns (case, applied).
     """
-    case = access.get_visible_case(user, case_id)
     action = data["action"]
-    if _replayed(case, data["id"], action):
-        return case, False
+    replayed = _replay(user, case_id, data["id"], action)
+    if replayed is not None:
+        return replayed, False
+    case = access.get_visible_case(user, case_id)
     rule = RULES[action]
     if actor_kind(user, case) not in rule.actors:
         _fail(403, "forbidden", "当前角色或单位无权执行此操作", action=action)
@@ -174,11 +175,27 @@ def apply_transition(user, case_id, data):
     if rule.needs_note and not (data.get("note") or "").strip():
         _fail(422, "reason_required", "此操作需要填写理由或说明", note="required")
     now = utcnow()
+    # Claim the case in its current status first: of two different actions racing on one case,
+    # the second finds the status changed, and is told so instead of being applied on stale state.
+    claimed = db.session.execute(
+        update(Case).where(Case.pk == case.pk, Case.status == case.status).values(updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.rollback()
+        replayed = _replay(user, case_id, data["id"], action)
+        if replayed is not None:  # the same transition, retried while the first was committing
+            return replayed, False
+        case = access.get_visible_case(user, case_id)
+        _fail(409, "illegal_transition", f"案件状态刚被他人改为 {case.status}，不能执行 {action}",
+              allowed=allowed_actions(user, case))
     event = Event(case_pk=case.pk, client_id=data["id"], kind=action, actor_id=user.id,
                   actor_role=user.role, from_status=case.status, to_status=rule.target or case.status,
                   note=(data.get("note") or "").strip() or None, at=now)
-    _apply(user, case, action, data, now, event)
+    if action == "reopen":
+        event.to_status = "dispatched" if case.status == "closed" else "submitted"
+    # The new status first, so notifications queued by _apply describe the case after the step.
     case.status = event.to_status
+    _apply(user, case, action, data, now, event)
     case.updated_at = now
     db.session.add(event)
     try:
@@ -186,10 +203,10 @@ def apply_transition(user, case_id, data):
     except IntegrityError:
         # The same transition id arrived twice at once; the other request applied it.
         db.session.rollback()
-        case = access.get_visible_case(user, case_id)
-        if _replayed(case, data["id"], action):
-            return case, False
-        raise
+        replayed = _replay(user, case_id, data["id"], action)
+        if replayed is None:
+            raise
+        return replayed, False
     return case, True
 
 

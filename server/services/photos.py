@@ -96,7 +96,8 @@ def ingest_photo(user, case_id, photo_id, stream, content_length, content_type, 
         get_store(current_app).discard(upload)  # a no-op once the upload was moved into place
 
 
-def _decode(upload):
+def decode_upload(upload):
+    """Check an upload is an acceptable image and make its derivatives (one decode)."""
     cfg = current_app.config
     if upload.size == 0:
         raise ApiError(422, "empty_photo", "照片文件为空")
@@ -109,11 +110,11 @@ def _decode(upload):
         raise ApiError(refused.status, refused.code, refused.message)
 
 
-def store_upload(case, photo_id, photo, upload, role, user):
+def store_upload(case, photo_id, photo, upload, role, user, derived=None):
     """Verify, derive, store and record an uploaded photo: (photo, created)."""
     cfg = current_app.config
     store = get_store(current_app)
-    derived = _decode(upload)
+    derived = derived or decode_upload(upload)
     meta = exif.read_exif(upload.path, cfg["TIMEZONE"])
     # Derivatives first, then the original, then the row: a crash in between leaves only
     # unreferenced files, never a row pointing at missing bytes.

@@ -48,13 +48,15 @@ def submit(data, files, remote_addr):
     try:
         for f in files:
             uploads.append(photos.receive_upload(f.stream, None, f.mimetype))
-        return _create(data, category, uploads)
+        # Every photo is checked before the case exists: a refused photo leaves no half case behind.
+        decoded = [(upload, photos.decode_upload(upload)) for upload in uploads]
+        return _create(data, category, decoded)
     finally:
         for upload in uploads:
             photos.get_store(current_app).discard(upload)
 
 
-def _create(data, category, uploads):
+def _create(data, category, decoded):
     now = utcnow()
     receipt = secrets.token_urlsafe(6)
     assignment = routing.route(category, data["lat"], data["lon"])
@@ -73,8 +75,8 @@ def _create(data, category, uploads):
     case.flags = nearby.recurrence_flags(case)
     db.session.add(Event(case_pk=case.pk, kind="create", actor_role="public", to_status="submitted", at=now))
     db.session.commit()
-    for upload in uploads:
-        photos.store_upload(case, uuid.uuid4(), None, upload, "before", None)
+    for upload, derived in decoded:
+        photos.store_upload(case, uuid.uuid4(), None, upload, "before", None, derived)
     return case, receipt
 
 

@@ -178,6 +178,15 @@ ROWS = {
         ok="office"),
     ("/api/webhooks/deliveries", "GET"): Row(
         lambda c, w, h: c.get(f"/api/webhooks/deliveries?unit={UNIT_A}", headers=h), ok="office"),
+    ("/api/evaluation", "GET"): Row(
+        lambda c, w, h: c.get("/api/evaluation?from=2026-01-01&to=2026-12-31", headers=h), ok="office"),
+    ("/api/exports/evaluation.xlsx", "GET"): Row(
+        lambda c, w, h: c.get("/api/exports/evaluation.xlsx?from=2026-01-01&to=2026-12-31", headers=h),
+        ok="office"),
+    ("/api/exports/cases.<any(xlsx, csv, geojson):fmt>", "GET"): Row(
+        lambda c, w, h: c.get(f"/api/exports/cases.csv?unit={UNIT_A}", headers=h), ok="office"),
+    ("/api/exports/evidence.zip", "GET"): Row(
+        lambda c, w, h: c.get(f"/api/exports/evidence.zip?unit={UNIT_A}", headers=h), ok="office"),
 }
 
 # Open by design; each is asserted below so a skip cannot go stale or hide a new endpoint.
