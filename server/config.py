@@ -41,6 +41,12 @@ class Config:
     EVALUATION_WEIGHTS = {"closure": 30, "on_time": 20, "rework": 20, "overdue": 20, "extension": 10}
     PUBLIC_REPORTS_PER_HOUR = 5  # per address, for the public complaint form
 
+    # Map tiles: a Tianditu (WGS-84, needs a key) or AMap (GCJ-02) URL template; empty = no tiles,
+    # the map shows its markers on a plain background.
+    MAP_TILE_URL = ""
+    MAP_TILE_ATTRIBUTION = ""
+    MAP_TILE_CRS = "wgs84"  # wgs84 | gcj02 (markers are shifted for display only; data stays WGS-84)
+
     INTEGRITY_GPS_METERS = 200
     INTEGRITY_TIME_HOURS = 24
 

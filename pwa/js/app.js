@@ -9,6 +9,9 @@ import { banner, h } from './ui.js';
 import { renderCapture } from './views/capture.js';
 import { renderCaseDetail } from './views/casedetail.js';
 import { renderCases } from './views/cases.js';
+import { renderBulletin, renderEvaluation } from './views/evaluation.js';
+import { renderGallery } from './views/gallery.js';
+import { renderMap } from './views/map.js';
 import { renderLogin } from './views/login.js';
 import { renderOutbox } from './views/outbox.js';
 import { LISTS, renderWorklist } from './views/worklist.js';
@@ -39,13 +42,14 @@ async function signOut() {
 async function route() {
   const session = await getSession();
   document.querySelector('.topnav').hidden = !session;
+  document.body.classList.toggle('bulletin-page', location.hash.startsWith('#/bulletin'));
   if (!session) {
     renderLogin(async () => { location.hash = ''; await start(); route(); });
     return;
   }
   const role = session.user.role;
   const home = { liaison: 'inbox', office: 'triage', admin: 'triage' }[role] || 'capture';
-  const [page, arg] = (location.hash.replace(/^#\/?/, '') || home).split('/');
+  const [page, arg, arg2] = (location.hash.replace(/^#\/?/, '') || home).split('/');
   for (const a of document.querySelectorAll('.topnav a')) {
     const roles = a.dataset.roles?.split(' ');
     a.hidden = Boolean(roles && !roles.includes(role));
@@ -56,6 +60,10 @@ async function route() {
   if (page === 'outbox') await renderOutbox({ onSignOut: signOut });
   else if (page === 'cases') await renderCases();
   else if (page === 'case' && arg) await renderCaseDetail(arg);
+  else if (page === 'gallery' && role !== 'inspector' && role !== 'liaison') await renderGallery();
+  else if (page === 'map' && role !== 'inspector' && role !== 'liaison') await renderMap();
+  else if (page === 'evaluation' && role !== 'inspector' && role !== 'liaison') await renderEvaluation(arg, arg2);
+  else if (page === 'bulletin' && arg && arg2) await renderBulletin(arg, arg2);
   else if (page in LISTS) await renderWorklist(page);
   else if (page === 'capture' && role !== 'liaison') await renderCapture();
   else await renderWorklist('inbox');

@@ -6,7 +6,9 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, send_from_directory
 
 PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
-VENDOR = {"idb": PWA_DIR / "node_modules" / "idb" / "build"}
+VENDOR = {"idb": PWA_DIR / "node_modules" / "idb" / "build",
+          "leaflet": PWA_DIR / "node_modules" / "leaflet" / "dist",
+          "markercluster": PWA_DIR / "node_modules" / "leaflet.markercluster" / "dist"}
 SHELL_DIRS = ("css", "js", "icons")
 
 bp = Blueprint("pwa", __name__)
@@ -81,4 +83,4 @@ def vendor(name, filename):
     """Front-end packages installed from npm by the setup script."""
     if name not in VENDOR:
         abort(404)
-    return _static(VENDOR[name], filename, "text/javascript")
+    return _static(VENDOR[name], filename, "text/javascript" if filename.endswith(".js") else None)

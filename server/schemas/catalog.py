@@ -50,6 +50,12 @@ class LimitsOut(Schema):
     description_max = fields.Integer()
 
 
+class MapOut(Schema):
+    tile_url = fields.String()
+    attribution = fields.String()
+    crs = fields.String()
+
+
 class CatalogOut(Schema):
     version = fields.Integer()
     actions = fields.List(fields.Nested(ActionOut))
@@ -57,3 +63,4 @@ class CatalogOut(Schema):
     categories = fields.List(fields.Nested(CategoryOut))
     zones = fields.List(fields.Nested(ZoneOut))
     limits = fields.Nested(LimitsOut)
+    map = fields.Nested(MapOut)

@@ -36,6 +36,8 @@ def catalog_document():
         "zones": [{"code": z.code, "name": z.name, "lead_unit": z.lead_unit.ref(),
                    "action": z.action_id, "categories": z.category_codes, "priority": z.priority,
                    "geometry": z.geometry} for z in zones],
+        "map": {"tile_url": cfg["MAP_TILE_URL"], "attribution": cfg["MAP_TILE_ATTRIBUTION"],
+                "crs": cfg["MAP_TILE_CRS"]},
         "limits": {"photo_max_bytes": cfg["PHOTO_MAX_BYTES"],
                    "photos_per_case": cfg["PHOTOS_PER_CASE"], "photo_types": cfg["PHOTO_TYPES"],
                    "photo_max_pixels": cfg["PHOTO_MAX_PIXELS"],

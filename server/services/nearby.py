@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import OPEN_STATUSES, Case
+from ..models import OPEN_STATUSES, Case, Event
 from ..models.types import utcnow
 from . import geo
 
@@ -44,8 +44,10 @@ def recurrence_flags(case):
     if case.lat is None:
         return []
     since = utcnow() - timedelta(days=RECURRENCE_DAYS)
+    # Closed when the office verified it; updated_at also moves for late photos and is not that time.
+    closed_recently = select(Event.case_pk).where(Event.kind == "verify", Event.at >= since)
     q = select(Case).where(Case.category_id == case.category_id, Case.status == "closed",
-                           Case.updated_at >= since)
+                           Case.pk.in_(closed_recently))
     return [{"code": "recurrence", "case": other.number, "distance_m": d,
              "message": f"同一地点 {d} 米内 {RECURRENCE_DAYS} 天内已结案过同类问题（{other.number}）"}
             for other, d in _within(q, case, RECURRENCE_RADIUS_M)]

@@ -289,6 +289,25 @@ def test_transition_id_reused_for_another_action_or_case_conflicts(world):
     assert db.session.scalar(select(func.count()).select_from(Event).where(Event.client_id == tid)) == 1
 
 
+def test_transition_id_of_another_user_conflicts(world):
+    case, people = world["case"], world["people"]
+    tid = uuid.uuid4()
+    put_in(case, "submitted")
+    transition(people["office"], case, "dispatch", id=tid, unit="zfj")
+    err = refused(people["admin"], case, "dispatch", id=tid, unit="zfj")
+    assert (err.status, err.code) == (409, "transition_conflict")
+    assert len(events(case, kind="dispatch", client_id=tid)) == 1
+
+
+def test_retried_transfer_request_answers_though_the_case_left_sight(world):
+    case, liaison = world["case"], world["people"]["lead_liaison"]
+    tid = uuid.uuid4()
+    transition(liaison, case, "request_transfer", id=tid, note="不属于本单位职责")
+    again, applied = transition(liaison, case, "request_transfer", id=tid, note="不属于本单位职责")
+    assert applied is False and again.pk == case.pk and again.status == "submitted"
+    assert len(events(case, kind="request_transfer")) == 1
+
+
 # ── required proof ───────────────────────────────────────────────────────────────────────────
 
 

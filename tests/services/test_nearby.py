@@ -4,6 +4,7 @@ recurrence flag for a new case within 30 m of a same-category case closed in the
 Neighbours are placed due north or east of the first case, so their distances are known to the
 metre; statuses and closing times (`updated_at`) are set directly in the database.
 """
+import io
 import math
 import uuid
 from datetime import timedelta
@@ -12,10 +13,10 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from server.extensions import db
-from server.models import User
+from server.models import Event, User
 from server.models.types import utcnow
 from server.schemas import CaseIn
-from server.services import auth, geo, nearby, sync
+from server.services import auth, geo, nearby, photos, sync
 
 from ..helpers import YANGHE, case_body, declare, generated_jpeg
 
@@ -39,6 +40,14 @@ def reporter(app_ctx, make_user, monkeypatch):
     return db.session.get(User, make_user("inspector")[0])
 
 
+def close(case, days_ago):
+    """Close the case as the office's verification would, `days_ago` days ago."""
+    at = utcnow() - timedelta(days=days_ago)
+    case.status, case.updated_at = "closed", at
+    db.session.add(Event(case_pk=case.pk, kind="verify", actor_role="office", from_status="resolved",
+                         to_status="closed", at=at))
+
+
 def new_case(user, category="a1-piling", where=None, status=None, closed_days_ago=None):
     """A case created through sync.upsert_case at `where` (default: YANGHE), then put in `status`."""
     where = where or north(0)
@@ -47,8 +56,7 @@ def new_case(user, category="a1-piling", where=None, status=None, closed_days_ag
     if status:
         case.status = status
     if closed_days_ago is not None:
-        case.status = "closed"
-        case.updated_at = utcnow() - timedelta(days=closed_days_ago)
+        close(case, closed_days_ago)
     db.session.commit()
     return case
 
@@ -107,4 +115,17 @@ def test_recurrence_flags(reporter):
 def test_new_case_without_a_recent_fix_nearby_has_no_flag(reporter):
     new_case(reporter, where=north(10), closed_days_ago=120)
     new_case(reporter, where=north(45), closed_days_ago=1)
+    assert new_case(reporter).flags == []
+
+
+def test_late_photo_on_an_old_closed_case_is_not_a_recent_fix(reporter):
+    """The 90 days count from the closing; a before-photo that arrives later (a phone long offline)
+    does not close the case again."""
+    shot = generated_jpeg(size=(64, 48), color=(9, 99, 9))
+    decl = declare(shot)
+    data = CaseIn().load(case_body("a1-piling", [decl], **north(10)))
+    old, _ = sync.upsert_case(reporter, uuid.uuid4(), data)
+    close(old, 120)
+    db.session.commit()
+    photos.ingest_photo(reporter, old.id, uuid.UUID(decl["id"]), io.BytesIO(shot), len(shot), "image/jpeg")
     assert new_case(reporter).flags == []
