@@ -43,9 +43,12 @@ function trendChart(trend) {
     svg('text', { x: 420, y: 14, class: 'chart-label found' }, t('found')), svg('text', { x: 520, y: 14, class: 'chart-label closed' }, t('closedLabel')));
 }
 
-function unitTable(units) {
-  const head = ['rank', 'unit', 'assigned', 'closed', 'closed_on_time', 'open_overdue', 'returned', 'extended',
-    'closure_rate', 'on_time_rate', 'rework_rate', 'overdue_rate', 'extension_rate', 'median_hours_to_resolve', 'score'];
+const FULL = ['rank', 'unit', 'assigned', 'closed', 'closed_on_time', 'open_overdue', 'returned', 'extended',
+  'closure_rate', 'on_time_rate', 'rework_rate', 'overdue_rate', 'extension_rate', 'median_hours_to_resolve', 'score'];
+// An A4 page has room for the figures the management committee reads first.
+const COMPACT = ['rank', 'unit', 'assigned', 'closed', 'closure_rate', 'on_time_rate', 'rework_rate', 'overdue_rate', 'score'];
+
+function unitTable(units, head = FULL) {
   return h('table', { class: 'ranking' },
     h('thead', {}, h('tr', {}, ...head.map((k) => h('th', { scope: 'col' }, t(`col_${k}`))))),
     h('tbody', {}, ...units.map((u) => h('tr', { class: u.ranked ? '' : 'unranked' }, ...head.map((k) => {
@@ -90,7 +93,7 @@ export async function renderBulletin(from, to) {
     h('section', {}, h('h2', {}, t('summary')), h('p', {}, t('bulletinSummary', {
       assigned: totals.assigned, closed: totals.closed, closure: pct(totals.closure_rate), onTime: pct(totals.on_time_rate),
       overdue: totals.open_overdue, returned: totals.returned }))),
-    h('section', {}, h('h2', {}, t('unitRanking')), unitTable(data.units)),
+    h('section', {}, h('h2', {}, t('unitRanking')), unitTable(data.units, COMPACT)),
     h('section', {}, h('h2', {}, t('worstOverdue')), overdue.data.items.length ? h('ol', { class: 'overdue-cases' }, ...overdue.data.items.map((c) => {
       const before = c.photos.find((p) => p.role === 'before' && p.received);
       const after = c.photos.filter((p) => p.role === 'after' && p.received).pop();

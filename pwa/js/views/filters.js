@@ -8,21 +8,21 @@ const STATUSES = ['submitted', 'dispatched', 'accepted', 'resolved', 'closed', '
 
 function select(id, label, options) {
   const el = h('select', { id, name: id }, h('option', { value: '' }, t('all')), ...options.map(([v, text]) => h('option', { value: v }, text)));
-  return [h('label', { for: id }, label), el];
+  return h('div', { class: 'filter' }, h('label', { for: id }, label), el);
 }
 
 // A form whose values become query parameters; onChange(params) runs on every change.
 export async function filterForm(onChange, initial = {}) {
   const doc = await loadCatalog();
   const form = h('form', { class: 'filters', 'aria-label': t('filters') },
-    ...select('f-action', t('action'), (doc?.actions || []).map((a) => [a.id, a.name])),
-    ...select('f-category', t('category'), (doc?.categories || []).map((c) => [c.code, c.name])),
-    ...select('f-unit', t('unit'), (doc?.units || []).filter((u) => u.code !== 'cwb').map((u) => [u.code, u.name])),
-    ...select('f-status', t('statusLabel'), STATUSES.map((s) => [s, statusLabel(s)])),
-    ...select('f-source', t('sourceLabel'), [['inspector', t('sourceInspector')], ['covert', t('covert')], ['public', t('sourcePublic')]]),
-    ...select('f-flag', t('flags'), [['exif_gps_far', t('flagGps')], ['exif_time_far', t('flagTime')], ['recurrence', t('flagRecurrence')]]),
-    h('label', { for: 'f-from' }, t('fromDate')), h('input', { id: 'f-from', type: 'date' }),
-    h('label', { for: 'f-to' }, t('toDate')), h('input', { id: 'f-to', type: 'date' }),
+    select('f-action', t('action'), (doc?.actions || []).map((a) => [a.id, a.name])),
+    select('f-category', t('category'), (doc?.categories || []).map((c) => [c.code, c.name])),
+    select('f-unit', t('unit'), (doc?.units || []).filter((u) => u.code !== 'cwb').map((u) => [u.code, u.name])),
+    select('f-status', t('statusLabel'), STATUSES.map((s) => [s, statusLabel(s)])),
+    select('f-source', t('sourceLabel'), [['inspector', t('sourceInspector')], ['covert', t('covert')], ['public', t('sourcePublic')]]),
+    select('f-flag', t('flags'), [['exif_gps_far', t('flagGps')], ['exif_time_far', t('flagTime')], ['recurrence', t('flagRecurrence')]]),
+    h('div', { class: 'filter' }, h('label', { for: 'f-from' }, t('fromDate')), h('input', { id: 'f-from', type: 'date' })),
+    h('div', { class: 'filter' }, h('label', { for: 'f-to' }, t('toDate')), h('input', { id: 'f-to', type: 'date' })),
     h('label', { class: 'inline' }, h('input', { id: 'f-overdue', type: 'checkbox' }), t('overdueOnly')));
   for (const [key, value] of Object.entries(initial)) {
     const el = form.querySelector(`#f-${key}`);

@@ -43,6 +43,7 @@ function viewer(cases) {
       h('p', {}, `${t('deviceFix')}: ${c.location.lat}, ${c.location.lon} ± ${c.location.accuracy_m ?? '?'} m (${c.location.source}) · ${formatTime(c.captured_at)}`),
       c.flags?.length ? h('ul', { class: 'flags' }, ...c.flags.map((f) => h('li', {}, f.message))) : h('p', { class: 'muted' }, t('noFlags')),
       h('p', {}, h('a', { href: `#/case/${c.id}` }, t('openCase')), ' · ', t('keyboardHint')));
+    dlg.querySelector('.close').focus();  // the old content took the focus with it
   };
   dlg.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowRight' && index < cases.length - 1) { index += 1; show(); }

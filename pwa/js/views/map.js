@@ -61,7 +61,8 @@ export async function renderMap() {
   const filters = await filterForm((p) => draw(p));
   mount(h('section', { class: 'card wide' }, h('h1', {}, t('mapTitle')), filters.form, legend, count, box));
   for (const span of legend.querySelectorAll('span')) span.style.color = span.dataset.colour;
-  const map = L.map(box, { preferCanvas: false }).setView(CENTRE, 14);
+  // Clustering needs a zoom range even when no tile layer brings one.
+  const map = L.map(box, { minZoom: 3, maxZoom: 19 }).setView(CENTRE, 14);
   if (cfg.tile_url) L.tileLayer(cfg.tile_url, { attribution: cfg.attribution, subdomains: '01234567', maxZoom: 18 }).addTo(map);
   const project = (lat, lon) => (cfg.crs === 'gcj02' ? wgs84ToGcj02(lat, lon) : [lat, lon]);
   const cluster = L.markerClusterGroup({ chunkedLoading: true });
