@@ -35,10 +35,11 @@ def catalog_group():
 
 @catalog_group.command("load")
 @click.option("--file", "path", default=str(catalog_loader.PLAN_PATH), show_default=True)
-def catalog_load(path):
+@click.option("--force", is_flag=True, help="apply the file even if unchanged (overwrites office edits)")
+def catalog_load(path, force):
     """Load or refresh the catalog from the plan file (safe to re-run)."""
     try:
-        summary = catalog_loader.load_plan(path)
+        summary = catalog_loader.load_plan(path, force)
     except catalog_loader.CatalogError as err:
         raise click.ClickException(str(err))
     state = "updated" if summary["changed"] else "unchanged"

@@ -7,6 +7,7 @@ import { clearSession, getSession } from './session.js';
 import { onSyncState, startSyncTriggers } from './sync.js';
 import { banner, h } from './ui.js';
 import { renderCapture } from './views/capture.js';
+import { renderAdmin } from './views/admin.js';
 import { renderCaseDetail } from './views/casedetail.js';
 import { renderCases } from './views/cases.js';
 import { renderBulletin, renderEvaluation } from './views/evaluation.js';
@@ -64,6 +65,7 @@ async function route() {
   else if (page === 'map' && role !== 'inspector' && role !== 'liaison') await renderMap();
   else if (page === 'evaluation' && role !== 'inspector' && role !== 'liaison') await renderEvaluation(arg, arg2);
   else if (page === 'bulletin' && arg && arg2) await renderBulletin(arg, arg2);
+  else if (page === 'admin' && role !== 'inspector' && role !== 'liaison') await renderAdmin();
   else if (page in LISTS) await renderWorklist(page);
   else if (page === 'capture' && role !== 'liaison') await renderCapture();
   else await renderWorklist('inbox');

@@ -64,14 +64,21 @@ def _upsert(model, key, values):
     return row
 
 
-def load_plan(path=PLAN_PATH):
+def load_plan(path=PLAN_PATH, force=False):
     """Upsert the catalog from the plan; deactivates categories and zones no longer listed.
 
+    An unchanged plan file is not applied again (unless forced), so the office's own edits to
+    deadlines or units survive every restart of the setup script.
     Returns {version, changed, units, actions, categories, zones}.
     """
     plan = read_plan(path)
     content_hash = hashlib.sha256(
         json.dumps(plan, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    meta = db.session.get(CatalogMeta, 1)
+    if meta is not None and meta.content_hash == content_hash and not force:
+        return {"version": meta.version, "changed": False, "units": len(plan["units"]),
+                "actions": len(plan["actions"]), "categories": len(plan["categories"]),
+                "zones": len(plan.get("zones") or [])}
     units = {}
     for u in plan["units"]:
         units[u["code"]] = _upsert(Unit, {"code": u["code"]},
@@ -112,7 +119,7 @@ def load_plan(path=PLAN_PATH):
     for zone in db.session.execute(select(Zone)).scalars():
         if zone.code not in zone_codes:
             zone.active = False
-    meta = db.session.get(CatalogMeta, 1) or CatalogMeta(id=1, version=0, content_hash="")
+    meta = meta or CatalogMeta(id=1, version=0, content_hash="")
     db.session.add(meta)
     changed = meta.content_hash != content_hash
     if changed:

@@ -169,3 +169,17 @@ def evidence_pack(user, filters):
         z.writestr("manifest.json", json.dumps({"files": manifest}, ensure_ascii=False, indent=1))
     buf.seek(0)
     return buf
+
+
+def liaison_roster_xlsx(users):
+    """联络员名单: each unit's liaisons with their account and last sync."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "联络员名单"
+    liaisons = sorted((u for u in users if u.role == "liaison"), key=lambda u: (u.unit.name if u.unit else "", u.username))
+    _sheet(ws, ["单位", "姓名", "账号", "状态", "最近同步"], [26, 16, 18, 8, 18],
+           ([u.unit.name if u.unit else "", u.display_name or "", u.username, "启用" if u.active else "停用",
+             u.last_sync_at] for u in liaisons))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -187,6 +187,27 @@ ROWS = {
         lambda c, w, h: c.get(f"/api/exports/cases.csv?unit={UNIT_A}", headers=h), ok="office"),
     ("/api/exports/evidence.zip", "GET"): Row(
         lambda c, w, h: c.get(f"/api/exports/evidence.zip?unit={UNIT_A}", headers=h), ok="office"),
+    ("/api/users", "GET"): Row(lambda c, w, h: c.get("/api/users", headers=h), ok="office"),
+    ("/api/users", "POST"): Row(
+        lambda c, w, h: c.post("/api/users", json={"username": f"new-{uuid.uuid4().hex[:6]}",
+                                                    "role": "liaison", "unit": UNIT_A}, headers=h),
+        ok="office", ok_status=(201,)),
+    ("/api/users/<int:user_id>", "PATCH"): Row(
+        lambda c, w, h: c.patch(f"/api/users/{w.ids['liaison_a']}", json={"display_name": "甲"}, headers=h),
+        ok="office"),
+    ("/api/users/<int:user_id>/revoke-tokens", "POST"): Row(
+        lambda c, w, h: c.post(f"/api/users/{w.ids['other_inspector']}/revoke-tokens", headers=h),
+        ok="office"),
+    ("/api/exports/liaisons.xlsx", "GET"): Row(
+        lambda c, w, h: c.get("/api/exports/liaisons.xlsx", headers=h), ok="office"),
+    ("/api/catalog/categories/<string:code>", "PATCH"): Row(
+        lambda c, w, h: c.patch("/api/catalog/categories/a1-piling", json={"auto_dispatch": True}, headers=h),
+        ok="office"),
+    ("/api/catalog/zones/<string:code>", "PUT"): Row(
+        lambda c, w, h: c.put("/api/catalog/zones/z-matrix", json={
+            "name": "测试区", "lead_unit": UNIT_A, "geometry": {"type": "Polygon", "coordinates": [
+                [[109.0, 24.0], [109.1, 24.0], [109.1, 24.1], [109.0, 24.0]]]}}, headers=h), ok="office"),
+    ("/api/audit", "GET"): Row(lambda c, w, h: c.get("/api/audit", headers=h), ok="office"),
 }
 
 # Open by design; each is asserted below so a skip cannot go stale or hide a new endpoint.

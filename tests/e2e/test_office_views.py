@@ -100,3 +100,42 @@ def test_gallery_map_evaluation_bulletin(browser, live_server, add_user, server_
         (tmp_path.parent / "bulletin.pdf").write_bytes(pdf)
     finally:
         ctx.close()
+
+
+def test_admin_creates_a_liaison_and_changes_a_deadline(browser, live_server, add_user, server_app):
+    add_user("office", "office")
+    ctx = browser.new_context(base_url=live_server.base, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        sign_in(page, "office", capture=False)
+        page.goto("/#/admin")
+        page.get_by_label("用户名", exact=True).fill("wang.wu")
+        page.get_by_label("姓名", exact=True).fill("王五")
+        page.get_by_label("角色", exact=True).select_option("liaison")
+        page.get_by_label("责任单位", exact=True).select_option("jjdd")
+        page.get_by_role("button", name="新建账号").click()
+        expect(page.locator("#toast")).to_contain_text("wang.wu 的新密码")
+        password = page.locator("#toast").inner_text().split("：")[1].split("（")[0]
+        row = page.locator("tr", has_text="wang.wu")
+        expect(row).to_contain_text("柳东交警大队")
+        r = page.request.post("/api/auth/token", data={"username": "wang.wu", "password": password})
+        assert r.status == 200
+        cat = page.locator("tr", has=page.get_by_label("机动车乱停乱放 期限", exact=True))
+        cat.get_by_label("机动车乱停乱放 期限", exact=True).fill("12")
+        cat.get_by_label("机动车乱停乱放 期限单位", exact=True).select_option("hours")
+        cat.get_by_role("button", name="保存").click()
+        expect(page.locator("#toast")).to_contain_text("已保存")
+        expect(page.locator(".history")).to_contain_text("category:a1-parking-motor")
+        save_screenshot(page, "admin")
+        row.get_by_role("button", name="停用").click()
+        expect(page.locator("tr.inactive", has_text="wang.wu")).to_have_count(1)
+        assert page.request.post("/api/auth/token", data={"username": "wang.wu", "password": password}).status == 401
+    finally:
+        ctx.close()
+    with server_app.app_context():
+        from sqlalchemy import select
+
+        from server.extensions import db
+        from server.models import Category
+        cat = db.session.execute(select(Category).where(Category.code == "a1-parking-motor")).scalar_one()
+        assert (cat.deadline_value, cat.deadline_kind) == (12, "hours")

@@ -245,6 +245,7 @@ GSS_M = metrics(2, 1, 1, 0, 0, 0, 0.5, 0.5, 0.0, 0.0, 0.0, 3.0, 75.0)
 
 
 def test_units_by_hand_ranked_by_score(app, world):
+    assert app.config["EVALUATION_MIN_CASES"] == 5  # the default; 3 for the worked example
     app.config["EVALUATION_MIN_CASES"] = 3
     result = evaluation.evaluate(START, END, now=LATER)
     assert result["from"] == START.isoformat() and result["to"] == END.isoformat()
@@ -258,8 +259,16 @@ def test_units_by_hand_ranked_by_score(app, world):
         unit_row(GSS, False, None, **GSS_M),
     ]
 
+    # With the default minimum of 5, only zfj (5 cases) is ranked: rank 1. The others follow
+    # unranked, by unit code (ghj, gss, jdb).
+    app.config["EVALUATION_MIN_CASES"] = 5
+    result = evaluation.evaluate(START, END, now=LATER)
+    assert result["min_cases"] == 5
+    assert [(u["unit"]["code"], u["ranked"], u["rank"], u["score"]) for u in result["units"]] == [
+        (ZFJ, True, 1, 65.0), (GHJ, False, None, 100.0), (GSS, False, None, 75.0), (JDB, False, None, 77.5)]
 
-def test_totals_and_actions_by_hand(app, world):
+
+def test_totals_actions_and_overdue_as_of(app, world):
     app.config["EVALUATION_MIN_CASES"] = 3
     result = evaluation.evaluate(START, END, now=LATER)
     # Totals over the 14 assigned cases (5 + 4 + 3 + 2): closed 3+3+3+1 = 10; on time 2+2+3+1 = 8;
@@ -290,8 +299,21 @@ def test_totals_and_actions_by_hand(app, world):
         {"action": {"id": 4, "name": ACTION_NAMES[4]}, **GHJ_M},
     ]
 
+    # Overdue is counted as of min(now, END).
+    # now = 03-13 07:00: A4 (due 03-10 18:00) is overdue; B4 (due 03-13 08:00) is not yet.
+    result = evaluation.evaluate(START, END, now=T(13, 7))
+    units = {u["unit"]["code"]: u for u in result["units"]}
+    assert (units[ZFJ]["open_overdue"], units[JDB]["open_overdue"]) == (1, 0)
+    assert units[JDB]["overdue_rate"] == 0.0
+    # jdb: 22.5 + 10 + 20 + 20×(1−0) + 10 = 82.5
+    assert units[JDB]["score"] == 82.5
+    assert result["totals"]["open_overdue"] == 1
+    # now after the period: as of END, when D2 (due 03-16 10:00) is not overdue yet.
+    result = evaluation.evaluate(START, END, now=T(20, 12))
+    assert {u["unit"]["code"]: u["open_overdue"] for u in result["units"]} == {ZFJ: 1, JDB: 1, GHJ: 0, GSS: 0}
 
-def test_weekly_trend_found_and_closed(world):
+
+def test_trend_and_what_the_period_selects(world):
     result = evaluation.evaluate(START, END, now=LATER)
     # Found = received in the period, any status (local Monday-starting weeks):
     #   week 03-02 (03-02 … 03-08): A1 A2 A3 A4 A6(Sun 23:30) C1(03-02 07:30) C2 D1 X3 = 9
@@ -304,8 +326,7 @@ def test_weekly_trend_found_and_closed(world):
     # One local week alone.
     assert evaluation.weekly_trend(T(9, 0), END) == [{"week": "2026-03-09", "found": 7, "closed": 6}]
 
-
-def test_cases_outside_the_period_and_unassigned_cases_do_not_count(world):
+    # Cases received outside the period, and submitted / rejected ones, are not assigned.
     # 03-01 (local): only X1 was received that day → one assigned, closed case of zfj.
     day = evaluation.evaluate(T(1, 0), T(2, 0), now=LATER)
     assert day["totals"]["assigned"] == 1 and day["totals"]["closed"] == 1
@@ -327,29 +348,6 @@ def test_cases_outside_the_period_and_unassigned_cases_do_not_count(world):
     assert evaluation.evaluate(START, END, now=LATER)["totals"]["assigned"] == 14
 
 
-def test_overdue_is_counted_as_of_now_when_now_is_inside_the_period(world):
-    # now = 03-13 07:00: A4 (due 03-10 18:00) is overdue; B4 (due 03-13 08:00) is not yet.
-    result = evaluation.evaluate(START, END, now=T(13, 7))
-    units = {u["unit"]["code"]: u for u in result["units"]}
-    assert (units[ZFJ]["open_overdue"], units[JDB]["open_overdue"]) == (1, 0)
-    assert units[JDB]["overdue_rate"] == 0.0
-    # jdb: 22.5 + 10 + 20 + 20×(1−0) + 10 = 82.5
-    assert units[JDB]["score"] == 82.5
-    assert result["totals"]["open_overdue"] == 1
-    # now after the period: as of END, when D2 (due 03-16 10:00) is not overdue yet.
-    result = evaluation.evaluate(START, END, now=T(20, 12))
-    assert {u["unit"]["code"]: u["open_overdue"] for u in result["units"]} == {ZFJ: 1, JDB: 1, GHJ: 0, GSS: 0}
-
-
-def test_default_minimum_of_five_cases(app, world):
-    assert app.config["EVALUATION_MIN_CASES"] == 5
-    result = evaluation.evaluate(START, END, now=LATER)
-    assert result["min_cases"] == 5
-    # Only zfj has 5 cases: rank 1. The others follow unranked, by unit code (ghj, gss, jdb).
-    assert [(u["unit"]["code"], u["ranked"], u["rank"], u["score"]) for u in result["units"]] == [
-        (ZFJ, True, 1, 65.0), (GHJ, False, None, 100.0), (GSS, False, None, 75.0), (JDB, False, None, 77.5)]
-
-
 def test_weights_from_config_change_the_score(app, world):
     app.config["EVALUATION_MIN_CASES"] = 3
     # Everything on the overdue rate: score = 100 × (1 − overdue rate).
@@ -369,9 +367,9 @@ def test_weights_from_config_change_the_score(app, world):
     result = evaluation.evaluate(START, END, now=LATER)
     assert result["weights"] == {"closure": 60, "on_time": 20, "rework": 20, "overdue": 20, "extension": 10}
     scores = {u["unit"]["code"]: u["score"] for u in result["units"]}
-    # zfj (60×0.6 + 20×0.4 + 20×0.75 + 20×0.8 + 10×0.8) × 100/130 = (36+8+15+16+8) × 100/130 = 8300/130 = 63.85 → 63.8
-    # jdb (60×0.75 + 10 + 20 + 15 + 10) × 100/130 = 100 × 100/130 = 76.92 → 76.9
-    # ghj 130 × 100/130 = 100.0; gss (30 + 10 + 20 + 20 + 10) × 100/130 = 9000/130 = 69.23 → 69.2
+    # zfj (60×0.6 + 20×0.4 + 20×0.75 + 20×0.8 + 10×0.8) × 100/130 = (36+8+15+16+8) × 100/130 = 8300/130 = 63.846 → 63.8
+    # jdb (60×0.75 + 10 + 20 + 15 + 10) × 100/130 = 10000/130 = 76.923 → 76.9
+    # ghj 130 × 100/130 = 100.0; gss (30 + 10 + 20 + 20 + 10) × 100/130 = 9000/130 = 69.231 → 69.2
     assert scores == {ZFJ: 63.8, JDB: 76.9, GHJ: 100.0, GSS: 69.2}
 
 
