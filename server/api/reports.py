@@ -37,4 +37,5 @@ def list_cases(filters):
     """Cases the caller may see, newest first, with cursor paging."""
     user = current_user()
     cases, next_cursor = sync.list_cases(user, filters)
-    return {"items": [presenter.case_view(c, user) for c in cases], "next_cursor": next_cursor}
+    return {"items": [presenter.case_view(c, user, with_events=False) for c in cases],
+            "next_cursor": next_cursor}

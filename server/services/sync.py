@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import ApiError
 from ..extensions import db
@@ -151,7 +152,10 @@ def decode_cursor(cursor):
 
 def list_cases(user, filters):
     """A page of the cases the user may read, newest first: (cases, next_cursor)."""
-    q = case_query.filtered_cases(user, filters)
+    # Everything a list item shows, loaded in a few queries for the whole page rather than per case.
+    q = case_query.filtered_cases(user, filters).options(
+        selectinload(Case.photos), selectinload(Case.cooperating_units), joinedload(Case.category),
+        joinedload(Case.lead_unit), joinedload(Case.action), joinedload(Case.duplicate_of))
     if filters.get("order") == "due":
         # Work lists (a unit's inbox) come soonest-due first; they are short, so no cursor.
         limit = min(filters.get("limit") or 200, current_app.config["PAGE_MAX"])

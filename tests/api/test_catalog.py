@@ -9,7 +9,8 @@ def test_catalog_shape(client, inspector, app):
     r = client.get("/api/catalog", headers=inspector)
     assert r.status_code == 200
     doc = r.json
-    assert set(doc) == {"version", "actions", "units", "categories", "zones", "limits"}
+    assert set(doc) == {"version", "actions", "units", "categories", "zones", "limits", "map"}
+    assert doc["map"] == {"tile_url": "", "attribution": "", "crs": "wgs84"}  # no tiles by default
     assert [a["id"] for a in doc["actions"]] == list(range(1, 8))
     assert {u["name"] for u in doc["actions"][0]["lead_units"]} == {"市执法局北部分局", "阳和街道办事处"}
     assert all(set(u) == {"code", "name"} for u in doc["units"])

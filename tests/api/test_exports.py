@@ -13,7 +13,7 @@ import io
 import json
 import uuid
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -213,13 +213,13 @@ def test_cases_xlsx_reads_back(client, world):
         # Excel has no time zones: the office's wall-clock time (to Excel's millisecond precision).
         assert abs(cell.value - local_naive(case[key])) < timedelta(milliseconds=2), header
 
-    assert rows[world.cases["covert"]["number"]][2].value == "暗访"
-    assert rows[world.cases["public"]["number"]][2].value == "群众投诉"
-    assert rows[world.cases["public"]["number"]][5].value == "阳和工商所"
-    assert rows[world.cases["submitted"]["number"]][12].value is None  # no due date while submitted
+    assert rows[world.cases["covert"]["number"]]["来源"].value == "暗访"
+    assert rows[world.cases["public"]["number"]]["来源"].value == "群众投诉"
+    assert rows[world.cases["public"]["number"]]["牵头单位"].value == "阳和工商所"
+    assert rows[world.cases["submitted"]["number"]]["期限"].value is None  # no due date while submitted
     far = rows[world.cases["far"]["number"]]
-    assert far[11].value == datetime(2026, 1, 15, 10, 0)
-    assert "照片 GPS 与设备定位相距" in far[15].value
+    assert far["上报时间"].value == datetime(2026, 1, 15, 10, 0)
+    assert "照片 GPS 与设备定位相距" in far["提示"].value
     # No reporter names in a case export, a covert inspector's least of all.
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row)
     assert "an.fang.yuan" not in text and "zhang.san" not in text
@@ -230,18 +230,29 @@ def test_cases_xlsx_reads_back(client, world):
     assert [row[0].value for row in ws.iter_rows(min_row=2)] == [world.cases["covert"]["number"]]
 
 
-def test_cases_xlsx_keeps_text_that_looks_like_a_formula_as_text(client, world, inspector):
-    """A description is what the inspector or the public typed; Excel must show it, not evaluate it."""
-    text = '=HYPERLINK("http://example.com/x","点此查看")'
-    case, _ = put_case(client, inspector, "a1-piling", [generated_jpeg()], description=text)
-    r = client.get("/api/exports/cases.xlsx", query_string={"status": "dispatched", "unit": "zfj"},
-                   headers=world.office)
-    assert r.status_code == 200
+def xlsx_cell_of(client, office, case, header):
+    r = client.get("/api/exports/cases.xlsx", headers=office)
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
     ws = load_workbook(io.BytesIO(r.get_data())).active
     row = next(row for row in ws.iter_rows(min_row=2) if row[0].value == case["number"])
-    cell = row[HEADERS.index("问题描述")]
+    return row[HEADERS.index(header)]
+
+
+def test_cases_xlsx_keeps_text_that_looks_like_a_formula_as_text(client, inspector, office):
+    """A description is what an inspector or the public typed; Excel must show it, not evaluate it."""
+    text = '=HYPERLINK("http://example.com/x","点此查看")'
+    case, _ = put_case(client, inspector, "a1-piling", [generated_jpeg()], description=text)
+    cell = xlsx_cell_of(client, office, case, "问题描述")
     assert cell.value == text
     assert cell.data_type == "s", f"stored as {cell.data_type!r}: Excel would run it as a formula"
+
+
+def test_cases_xlsx_survives_a_control_character_in_a_description(client, inspector, office):
+    """The API accepts any text in a description; one odd character must not break the office's export."""
+    case, _ = put_case(client, inspector, "a1-piling", [generated_jpeg()], description="纸箱\x0b堆放")
+    assert get_case(client, office, case["id"])["description"] == "纸箱\x0b堆放"  # stored as sent
+    value = xlsx_cell_of(client, office, case, "问题描述").value
+    assert value.startswith("纸箱") and value.endswith("堆放")
 
 
 # ── cases.csv and the filters ───────────────────────────────────────────────────────────────
@@ -287,6 +298,8 @@ def test_filters_narrow_the_rows(client, world):
         ({"from": "2026-01-15T10:00:00+08:00", "to": "2026-01-15T10:00:01+08:00"}, ["far"]),  # inclusive from
         ({"from": "2026-01-01T00:00:00+08:00", "to": "2026-01-15T10:00:00+08:00"}, []),  # exclusive to
         ({"from": "2026-02-01T00:00:00+08:00"}, ["plain", "covert", "public", "submitted"]),
+        # As the gallery sends a local day 2026-01-15: UTC instants, `to` the next day's start.
+        ({"from": "2026-01-14T16:00:00.000Z", "to": "2026-01-15T16:00:00.000Z"}, ["far"]),
         ({"unit": "zfj", "source": "inspector", "status": "dispatched"}, ["far"]),
     ]
     problems = []

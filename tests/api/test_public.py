@@ -46,10 +46,11 @@ def status(client, number, receipt):
 
 
 def office_case(client, office, number):
+    """The office's full view of a case (the list leaves out the event history)."""
     items = client.get("/api/reports", headers=office).json["items"]
     found = [c for c in items if c["number"] == number]
     assert len(found) == 1, [c["number"] for c in items]
-    return found[0]
+    return client.get(f"/api/reports/{found[0]['id']}", headers=office).json
 
 
 def assert_error(r, status, code=None):

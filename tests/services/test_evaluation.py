@@ -39,7 +39,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from server.extensions import db
-from server.models import Case, Event, Photo, User
+from server.models import Event, Photo, User
 from server.models.types import utcnow
 from server.schemas import CaseIn
 from server.services import auth, evaluation, lifecycle, sync
