@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -59,6 +60,19 @@ def _cases(user, filters):
     return rows
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _safe_text(value):
+    """Text from the field may contain anything: drop characters xlsx forbids."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _csv_text(value):
+    # A spreadsheet would run "=…", "+…", "-…" or "@…" as a formula (CSV injection): quote it.
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def _sheet(ws, headers, widths, rows):
     ws.append(headers)
     for cell in ws[1]:
@@ -67,10 +81,12 @@ def _sheet(ws, headers, widths, rows):
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     for row in rows:
-        ws.append([_local(v) for v in row])
+        ws.append([_safe_text(_local(v)) for v in row])
         for cell in ws[ws.max_row]:
             if hasattr(cell.value, "year"):
                 cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text typed by a person is never a formula
 
 
 def cases_xlsx(user, filters):
@@ -94,7 +110,7 @@ def cases_csv(user, filters):
         row = []
         for _, _, f in COLUMNS:
             v = _local(f(c))
-            row.append(v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else ("" if v is None else v))
+            row.append(v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else ("" if v is None else _csv_text(v)))
         writer.writerow(row)
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")
 

@@ -1,5 +1,5 @@
 """Cases as their callers may see them: the covert reporter and staff identities stay hidden."""
-from flask import url_for
+from flask import has_request_context, request
 from sqlalchemy import select
 
 from ..extensions import db
@@ -15,9 +15,18 @@ def photo_view(photo):
            "content_type": photo.content_type or photo.declared_content_type,
            "width": photo.width, "height": photo.height, "exif": exif, "urls": None}
     if photo.received:
-        out["urls"] = {v: url_for("photos.get_photo", sha256=photo.sha256, variant=v)
-                       for v in ("thumb", "medium", "original")}
+        out["urls"] = {v: photo_url(photo.sha256, v) for v in ("thumb", "medium", "original")}
     return out
+
+
+def photo_url(sha256, variant):
+    """The URL of GET /api/photos/<sha256>/<variant>.
+
+    Written out rather than built with url_for, which cost a quarter of a gallery page's time
+    (three URLs per photo, three photos per case, 48 cases per page).
+    """
+    root = request.script_root if has_request_context() else ""
+    return f"{root}/api/photos/{sha256}/{variant}"
 
 
 def case_view(case, viewer, with_events=True):
