@@ -55,13 +55,48 @@ function categoryRow(c, doc, redraw) {
   const lead = h('select', { 'aria-label': `${c.name} ${t('unit')}` }, ...doc.units.filter((u) => u.code !== 'cwb')
     .map((u) => h('option', { value: u.code, selected: u.code === c.lead_unit.code }, u.name)));
   const auto = h('input', { type: 'checkbox', checked: c.auto_dispatch, 'aria-label': `${c.name} ${t('autoDispatch')}` });
+  const coop = h('select', { multiple: true, size: 3, 'aria-label': `${c.name} ${t('cooperatingUnits')}` }, ...doc.units.filter((u) => u.code !== 'cwb')
+    .map((u) => h('option', { value: u.code, selected: c.cooperating_units.some((x) => x.code === u.code) }, u.name)));
   const save = h('button', { type: 'button', onclick: async () => {
-    await request(`/api/catalog/categories/${c.code}`, { method: 'PATCH', json: { deadline_value: Number(value.value), deadline_kind: kind.value, lead_unit: lead.value, auto_dispatch: auto.checked } });
+    await request(`/api/catalog/categories/${c.code}`, { method: 'PATCH', json: {
+      deadline_value: Number(value.value), deadline_kind: kind.value, lead_unit: lead.value, auto_dispatch: auto.checked,
+      cooperating_units: [...coop.selectedOptions].map((o) => o.value) } });
     await refreshCatalog();
     toast(t('saved2'));
     redraw();
   } }, t('save'));
-  return h('tr', {}, h('td', {}, c.name), h('td', { class: 'deadline' }, value, kind), h('td', {}, lead), h('td', {}, auto), h('td', {}, save));
+  return h('tr', {}, h('td', {}, c.name), h('td', { class: 'deadline' }, value, kind), h('td', {}, lead), h('td', {}, coop), h('td', {}, auto), h('td', {}, save));
+}
+
+// Routing zones: a polygon (GeoJSON, WGS-84) inside which another unit leads.
+function zoneForm(doc, redraw) {
+  const code = h('input', { id: 'zone-code', required: true, pattern: '[a-z0-9-]+' });
+  const name = h('input', { id: 'zone-name', required: true });
+  const lead = h('select', { id: 'zone-lead' }, ...doc.units.filter((u) => u.code !== 'cwb').map((u) => h('option', { value: u.code }, u.name)));
+  const priority = h('input', { id: 'zone-priority', type: 'number', value: 0 });
+  const geometry = h('textarea', { id: 'zone-geometry', rows: 4, placeholder: '{"type": "Polygon", "coordinates": [[[109.48, 24.36], …]]}' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'filters' },
+    h('div', { class: 'filter' }, h('label', { for: 'zone-code' }, t('zoneCode')), code),
+    h('div', { class: 'filter' }, h('label', { for: 'zone-name' }, t('zoneName')), name),
+    h('div', { class: 'filter' }, h('label', { for: 'zone-lead' }, t('unit')), lead),
+    h('div', { class: 'filter' }, h('label', { for: 'zone-priority' }, t('priority')), priority),
+    h('div', { class: 'filter wide-field' }, h('label', { for: 'zone-geometry' }, 'GeoJSON'), geometry),
+    h('button', { type: 'submit', class: 'primary' }, t('saveZone')), error);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    try {
+      await request(`/api/catalog/zones/${encodeURIComponent(code.value.trim())}`, { method: 'PUT', json: {
+        name: name.value.trim(), lead_unit: lead.value, priority: Number(priority.value), geometry: JSON.parse(geometry.value) } });
+      await refreshCatalog();
+      toast(t('saved2'));
+      redraw();
+    } catch (err) {
+      error.textContent = [err.message, ...Object.values(err.errors || {}).flat()].join(' ');
+    }
+  });
+  return h('div', {}, h('ul', {}, ...(doc.zones || []).map((z) => h('li', {}, `${z.code} ${z.name} → ${z.lead_unit.name}`))), form);
 }
 
 export async function renderAdmin() {
@@ -85,8 +120,9 @@ export async function renderAdmin() {
     h('p', {}, h('button', { type: 'button', onclick: roster }, t('liaisonRoster'))),
     h('table', { class: 'ranking users' }, h('thead', {}, h('tr', {}, ...['username', 'displayName', 'role', 'unit', 'lastSync', 'actions'].map((k) => h('th', {}, t(k))))), users),
     h('h2', {}, t('categoriesTitle')),
-    h('table', { class: 'ranking categories' }, h('thead', {}, h('tr', {}, ...['category', 'deadline', 'unit', 'autoDispatch', 'save'].map((k) => h('th', {}, t(k))))),
+    h('table', { class: 'ranking categories' }, h('thead', {}, h('tr', {}, ...['category', 'deadline', 'unit', 'cooperatingUnits', 'autoDispatch', 'save'].map((k) => h('th', {}, t(k))))),
       h('tbody', {}, ...(doc?.categories || []).map((c) => categoryRow(c, doc, redraw)))),
+    h('h2', {}, t('zonesTitle')), zoneForm(doc, redraw),
     h('h2', {}, t('auditTitle')), audit));
   await redraw();
 }
