@@ -112,7 +112,7 @@ def test_admin_creates_a_liaison_and_changes_a_deadline(browser, live_server, ad
         page.get_by_label("用户名", exact=True).fill("wang.wu")
         page.get_by_label("姓名", exact=True).fill("王五")
         page.get_by_label("角色", exact=True).select_option("liaison")
-        page.get_by_label("责任单位", exact=True).select_option("jjdd")
+        page.locator("#new-unit").select_option("jjdd")
         page.get_by_role("button", name="新建账号").click()
         expect(page.locator("#toast")).to_contain_text("wang.wu 的新密码")
         password = page.locator("#toast").inner_text().split("：")[1].split("（")[0]
