@@ -170,6 +170,9 @@ def apply_transition(user, case_id, data):
     if actor_kind(user, case) not in rule.actors:
         _fail(403, "forbidden", "当前角色或单位无权执行此操作", action=action)
     if case.status not in rule.sources:
+        replayed = _replay(user, case_id, data["id"], action)
+        if replayed is not None:  # this very transition committed since we first looked
+            return replayed, False
         _fail(409, "illegal_transition", f"案件当前状态为 {case.status}，不能执行 {action}",
               allowed=allowed_actions(user, case))
     if rule.needs_note and not (data.get("note") or "").strip():
