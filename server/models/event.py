@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -14,6 +14,8 @@ class Event(db.Model):
     """Something that happened to a case: who, when, from which status to which, and why."""
 
     __tablename__ = "events"
+    # Evaluation asks "first dispatch / last resolve per case" for a period: answered from this index.
+    __table_args__ = (Index("ix_events_kind_at_case", "kind", "at", "case_pk"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_pk: Mapped[int] = mapped_column(ForeignKey("cases.pk", ondelete="CASCADE"), index=True)
     client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)  # a retried transition's id

@@ -25,11 +25,12 @@ def _rate(part, whole):
     return round(part / whole, 4) if whole else None
 
 
-def _times():
+def _times(start):
+    # A case received in the period was dispatched and resolved after the period began.
     first_dispatch = (select(Event.case_pk, func.min(Event.at).label("at"))
-                      .where(Event.kind == "dispatch").group_by(Event.case_pk).subquery())
+                      .where(Event.kind == "dispatch", Event.at >= start).group_by(Event.case_pk).subquery())
     last_resolve = (select(Event.case_pk, func.max(Event.at).label("at"))
-                    .where(Event.kind == "resolve").group_by(Event.case_pk).subquery())
+                    .where(Event.kind == "resolve", Event.at >= start).group_by(Event.case_pk).subquery())
     return first_dispatch, last_resolve
 
 
@@ -42,7 +43,7 @@ def _hours(start, end):
 
 def _grouped(start, end, as_of):
     """Counts per (unit, action) for assigned cases received in [start, end), and resolve durations."""
-    dispatched, resolved = _times()
+    dispatched, resolved = _times(start)
     in_period = and_(Case.received_at >= start, Case.received_at < end, Case.status.in_(ASSIGNED_STATUSES))
     one = lambda cond: func.sum(when((cond, 1), else_=0))  # noqa: E731
     counts = db.session.execute(

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import ApiError
 from ..extensions import db
@@ -106,7 +107,9 @@ def find_requests(params, api_key):
             q = q.where(Case.status.not_in(CLOSED))
         elif wanted == {"closed"}:
             q = q.where(Case.status.in_(CLOSED))
-    rows = db.session.execute(q.order_by(Case.pk.desc()).limit(MAX_RESULTS)).scalars()
+    # A page of up to 1,000 requests: load what each shows in a few queries, not three per case.
+    rows = db.session.execute(q.order_by(Case.pk.desc()).limit(MAX_RESULTS).options(
+        selectinload(Case.photos), joinedload(Case.category), joinedload(Case.lead_unit))).scalars()
     return [request_view(c) for c in rows]
 
 
