@@ -37,3 +37,18 @@ export async function request(path, { method = 'GET', json, body, headers = {}, 
   }
   return { status: resp.status, data, resp };
 }
+
+// Downloads need the bearer token, so they go through fetch and a temporary link.
+export async function download(path, filename) {
+  const session = await getSession();
+  const resp = await fetch(path, { headers: { Authorization: `Bearer ${session?.token}` } });
+  if (!resp.ok) throw new ApiError(resp.status, await resp.json().catch(() => null));
+  const url = URL.createObjectURL(await resp.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

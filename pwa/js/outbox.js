@@ -10,14 +10,8 @@ const listeners = new Set();
 export function onOutboxChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 function changed() { for (const fn of listeners) fn(); }
 
-// Write the case and all its photo Blobs in one transaction: both are stored, or neither.
-export async function enqueueCase(body, photos) {
-  const { id, ...caseBody } = body;
-  caseBody.photos = photos.map((p) => ({ id: p.id, sha256: p.sha256, size: p.size, content_type: p.content_type }));
-  const item = {
-    id, body: caseBody, state: 'queued', error: null, permanent: false, attempts: 0,
-    created_at: new Date().toISOString(), uploaded: [], result: null,
-  };
+// Write an item and all its photo Blobs in one transaction: both are stored, or neither.
+async function storeItem(item, photos) {
   await withDb(async (d) => {
     const tx = d.transaction(['outbox', 'blobs'], 'readwrite');
     tx.objectStore('outbox').add(item);
@@ -26,6 +20,16 @@ export async function enqueueCase(body, photos) {
   });
   changed();
   return item;
+}
+
+export async function enqueueCase(body, photos) {
+  const { id, ...caseBody } = body;
+  caseBody.photos = photos.map((p) => ({ id: p.id, sha256: p.sha256, size: p.size, content_type: p.content_type }));
+  const item = {
+    id, body: caseBody, state: 'queued', error: null, permanent: false, attempts: 0,
+    created_at: new Date().toISOString(), uploaded: [], result: null,
+  };
+  return storeItem(item, photos);
 }
 
 // A lifecycle action (accept, resolve with after-photos, …) waits here like a case does.
@@ -37,14 +41,7 @@ export async function enqueueTransition(caseId, transition, photos, label) {
     state: 'queued', error: null, permanent: false, attempts: 0,
     created_at: new Date().toISOString(), uploaded: [], result: null,
   };
-  await withDb(async (d) => {
-    const tx = d.transaction(['outbox', 'blobs'], 'readwrite');
-    tx.objectStore('outbox').add(item);
-    for (const p of photos) tx.objectStore('blobs').add({ id: p.id, case_id: item.id, blob: p.blob });
-    await tx.done;
-  });
-  changed();
-  return item;
+  return storeItem(item, photos);
 }
 
 export const listOutbox = () => withDb((d) => d.getAllFromIndex('outbox', 'created_at'));

@@ -56,6 +56,13 @@ def test_gallery_map_evaluation_bulletin(browser, live_server, add_user, server_
         expect(tiles).to_have_count(3)
         page.get_by_label("责任单位").select_option("zfj")
         expect(tiles).to_have_count(2)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="CSV").click()
+        assert download.value.suggested_filename == "cases.csv"
+        csv_text = open(download.value.path(), encoding="utf-8-sig").read()
+        lines = csv_text.strip().splitlines()
+        assert lines[0].startswith("编号,") and len(lines) == 3  # the header and the two cases of the unit
+        assert all("焚烧垃圾" not in line for line in lines)
         pair = page.locator(".tile", has_text="乱堆乱放")
         expect(pair.locator(".pair img")).to_have_count(2)  # before and after side by side
         pair.locator("button").click()

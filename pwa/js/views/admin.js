@@ -1,9 +1,8 @@
 // Administration (office/admin): accounts (create, deactivate, reset password, sign out a lost phone,
 // last sync), the liaison roster export, category deadlines and units, and the audit log.
-import { request } from '../api.js';
+import { download, request } from '../api.js';
 import { loadCatalog, refreshCatalog } from '../catalog.js';
 import { formatTime, roleLabel, t } from '../i18n.js';
-import { getSession } from '../session.js';
 import { h, mount, toast } from '../ui.js';
 
 function userRow(u, redraw) {
@@ -109,12 +108,7 @@ export async function renderAdmin() {
     const log = await request('/api/audit');
     audit.replaceChildren(...log.data.slice(0, 30).map((e) => h('li', {}, `${formatTime(e.at)} ${e.actor || ''} ${e.action} ${e.target}`)));
   };
-  const roster = async () => {
-    const session = await getSession();
-    const resp = await fetch('/api/exports/liaisons.xlsx', { headers: { Authorization: `Bearer ${session.token}` } });
-    const a = h('a', { href: URL.createObjectURL(await resp.blob()), download: 'liaisons.xlsx' });
-    document.body.append(a); a.click(); a.remove();
-  };
+  const roster = () => download('/api/exports/liaisons.xlsx', 'liaisons.xlsx');
   mount(h('section', { class: 'card wide' }, h('h1', {}, t('adminTitle')),
     h('h2', {}, t('accounts')), createForm(doc, redraw),
     h('p', {}, h('button', { type: 'button', onclick: roster }, t('liaisonRoster'))),

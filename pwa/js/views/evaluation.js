@@ -1,7 +1,6 @@
 // Evaluation (综合考评) for a period, with charts, and the printable bulletin (通报).
-import { request } from '../api.js';
+import { download, request } from '../api.js';
 import { formatTime, t } from '../i18n.js';
-import { getSession } from '../session.js';
 import { thumbImg } from '../thumbs.js';
 import { h, mount } from '../ui.js';
 
@@ -63,16 +62,11 @@ export async function renderEvaluation(from, to) {
   from = from || `${year}-01-01`;
   to = to || `${year}-12-31`;
   const { data } = await request(`/api/evaluation?from=${from}&to=${to}`);
-  const download = async () => {
-    const session = await getSession();
-    const resp = await fetch(`/api/exports/evaluation.xlsx?from=${from}&to=${to}`, { headers: { Authorization: `Bearer ${session.token}` } });
-    const a = h('a', { href: URL.createObjectURL(await resp.blob()), download: `evaluation-${from}-${to}.xlsx` });
-    document.body.append(a); a.click(); a.remove();
-  };
+  const exportXlsx = () => download(`/api/exports/evaluation.xlsx?from=${from}&to=${to}`, `evaluation-${from}-${to}.xlsx`);
   mount(h('section', { class: 'card wide' }, h('h1', {}, t('evaluationTitle')),
     h('nav', { class: 'periods' }, ...stages(year).map(([label, f, e]) => h('a', { href: `#/evaluation/${f}/${e}` }, label))),
     h('p', {}, t('period', { from, to }), ' · ', t('minCases', { n: data.min_cases })),
-    h('p', { class: 'actions-row' }, h('button', { type: 'button', onclick: download }, t('exportXlsx')),
+    h('p', { class: 'actions-row' }, h('button', { type: 'button', onclick: exportXlsx }, t('exportXlsx')),
       h('a', { href: `#/bulletin/${from}/${to}`, class: 'button' }, t('bulletin'))),
     h('h2', {}, t('scoreChart')), barChart(data.units), h('h2', {}, t('trendChart')), trendChart(data.trend),
     h('h2', {}, t('unitRanking')), unitTable(data.units),

@@ -1,8 +1,8 @@
 // The gallery's filters, shared by the gallery, the map and the exports.
 import { loadCatalog } from '../catalog.js';
 import { statusLabel, t } from '../i18n.js';
-import { getSession } from '../session.js';
-import { h } from '../ui.js';
+import { download } from '../api.js';
+import { h, toast } from '../ui.js';
 
 const STATUSES = ['submitted', 'dispatched', 'accepted', 'resolved', 'closed', 'rejected'];
 
@@ -46,21 +46,11 @@ export async function filterForm(onChange, initial = {}) {
   return { form, params };
 }
 
-// Downloads need the bearer token, so they go through fetch and a temporary link.
+// Exports of what the filters select.
 export function exportButtons(params) {
-  const download = async (path, name) => {
-    const session = await getSession();
-    const resp = await fetch(`${path}?${params()}`, { headers: { Authorization: `Bearer ${session.token}` } });
-    if (!resp.ok) return;
-    const url = URL.createObjectURL(await resp.blob());
-    const a = h('a', { href: url, download: name });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  };
+  const get = (path, name) => download(`${path}?${params()}`, name).catch((err) => toast(err.message));
   return h('div', { class: 'exports' },
     ...[['xlsx', 'Excel'], ['csv', 'CSV'], ['geojson', 'GeoJSON']].map(([ext, label]) =>
-      h('button', { type: 'button', onclick: () => download(`/api/exports/cases.${ext}`, `cases.${ext}`) }, label)),
-    h('button', { type: 'button', onclick: () => download('/api/exports/evidence.zip', 'evidence.zip') }, t('evidencePack')));
+      h('button', { type: 'button', onclick: () => get(`/api/exports/cases.${ext}`, `cases.${ext}`) }, label)),
+    h('button', { type: 'button', onclick: () => get('/api/exports/evidence.zip', 'evidence.zip') }, t('evidencePack')));
 }
