@@ -47,8 +47,8 @@ def fill(n, rng):
     cases, photos, events = [], [], []
     for pk in range(1, n + 1):
         cat = cats[rng.randrange(len(cats))]
-        status = rng.choice(STATUSES)
         received = start + timedelta(seconds=rng.randrange(330 * 86400))
+        status = rng.choice(STATUSES)
         due = received + timedelta(days=3) if status not in ("submitted", "rejected") else None
         cases.append(dict(pk=pk, id=uuid.uuid4(), number=f"2026-{pk:06d}", source="inspector",
                           covert=rng.random() < 0.05, category_id=cat.id, action_id=cat.action_id,
@@ -96,8 +96,49 @@ def timed(client, url, headers, runs):
         t0 = time.perf_counter()
         r = client.get(url, headers=headers)
         samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], r.status_code
+    return percentiles(samples) + (r.status_code,)
+
+
+def timed_sql(statements, runs):
+    """p50 and p95 in ms of the bare SQL that fetches what a page shows: the database's own cost."""
+    samples = []
+    for i in range(runs + 1):
+        t0 = time.perf_counter()
+        for sql, params in statements:
+            db.session.execute(text(sql), params).all()
+        if i:  # the first run warms the cache, as for the endpoint
+            samples.append((time.perf_counter() - t0) * 1000)
+    db.session.rollback()
+    return percentiles(samples)
+
+
+def percentiles(samples):
+    """(p50, p95) of samples, nearest rank."""
+    samples = sorted(samples)
+    return statistics.median(samples), samples[max(0, round(len(samples) * 0.95) - 1)]
+
+
+def baseline_sql(n, ids):
+    """For each check, the SELECTs that fetch its rows (cases, then their photos) and nothing more."""
+    photos = "SELECT * FROM photos WHERE case_pk IN (SELECT pk FROM cases {where} ORDER BY {order} LIMIT {limit})"
+    cases = "SELECT * FROM cases {where} ORDER BY {order} LIMIT {limit}"
+
+    def page(where, order, limit, **params):
+        return [(q.format(where=where, order=order, limit=limit), params) for q in (cases, photos)]
+    inbox = "WHERE lead_unit_id = :unit AND status IN ('dispatched', 'accepted')"
+    return {
+        "gallery page 1 (48)": page("", "pk DESC", 48),
+        "gallery, unit + status filter": page("WHERE lead_unit_id = :unit AND status = 'closed'", "pk DESC", 48,
+                                              unit=ids["zfj"]),
+        "gallery, deep cursor page": page("WHERE pk < :cursor", "pk DESC", 48, cursor=n // 2),
+        "liaison inbox (200, by due)": page(inbox, "due_at, pk", 200, unit=ids["zfj"]),
+        "inspector: my cases (50)": page("WHERE reporter_id = :me", "pk DESC", 50, me=ids["inspector"]),
+        "Open311 requests.json (≤1000)": page("WHERE covert = :no", "pk DESC", 1000, no=False),
+        "evaluation for a year": [("SELECT lead_unit_id, action_id, status, count(*), sum(rework_count), "
+                                   "sum(extension_count) FROM cases WHERE received_at >= :a AND received_at < :b "
+                                   "GROUP BY lead_unit_id, action_id, status",
+                                   {"a": datetime(2026, 1, 1), "b": datetime(2027, 1, 1)})],
+    }
 
 
 def explain(kind):
@@ -141,9 +182,13 @@ def bench(kind, n, runs):
                 ("Open311 requests.json (≤1000)", f"/open311/v2/requests.json?api_key={key}", None, 50),
                 ("evaluation for a year", "/api/evaluation?from=2026-01-01&to=2026-12-31", "office", 1000),
             ]
+            ids = {"zfj": db.session.scalar(select(User.unit_id).where(User.username == "bench-zfj")),
+                   "inspector": db.session.scalar(select(User.id).where(User.username == "bench-inspector"))}
+            baselines = baseline_sql(n, ids)
             for label, url_, who, goal in checks:
                 p50, p95, status = timed(client, url_, headers.get(who, {}), runs)
-                rows.append((kind, label, p50, p95, goal, status))
+                b50, b95 = timed_sql(baselines[label], runs)
+                rows.append((kind, label, p50, p95, goal, status, b50, b95))
             plan = explain(kind)
         return fill_s, rows, plan
     finally:
@@ -167,7 +212,7 @@ def main():
     failed = False
     for kind in args.db.split(","):
         fill_s, rows, plan = bench(kind, args.cases, args.runs)
-        for db_, label, p50, p95, goal, status in rows:
+        for db_, label, p50, p95, goal, status, _, _ in rows:
             failed |= status != 200
             print(f"{db_:<11}{label:<34}{p50:>9.1f}{p95:>9.1f}{goal:>9}  {'yes' if p95 < goal else 'NO'}"
                   + ("" if status == 200 else f"  (HTTP {status})"))

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from .config import load_config
 from .errors import XunchaApi, register_error_handlers
 from .extensions import db, migrate
+from .input_guard import register_input_guard
 from .security_headers import register_security_headers
 
 
@@ -45,6 +46,7 @@ def create_app(config=None):
 
     register_blueprints(app, rest_api)
     register_error_handlers(app)
+    register_input_guard(app)
     register_security_headers(app)
     app.register_blueprint(cli)
     return app

@@ -1,4 +1,4 @@
-"""Flask commands: catalog load, users add, apikeys add, demo accounts, calendar days, notify."""
+"""Flask commands: catalog load, users add, apikeys add, demo accounts, calendar days, notify, backup, restore."""
 import secrets
 import time
 from datetime import date
@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from .errors import ApiError
 from .extensions import db
 from .models import User
-from .services import auth, catalog_loader, deadlines, notify
+from .services import auth, backup, catalog_loader, deadlines, notify
 
 cli = Blueprint("cli", __name__, cli_group=None)
 
@@ -139,3 +139,35 @@ def notify_run(once, interval):
         if once:
             return
         time.sleep(interval)
+
+
+@cli.cli.command("backup")
+@click.argument("path", type=click.Path(file_okay=False, writable=True))
+def backup_command(path):
+    """Write a consistent backup (database rows, photo manifest, blobs) to the new directory PATH, online."""
+    try:
+        summary = backup.backup(path)
+    except backup.BackupError as err:
+        raise click.ClickException(str(err))
+    rows = sum(summary["tables"].values())
+    blobs = summary["blobs"]
+    click.echo(f"backup {path}: revision {summary['revision']}, snapshot {summary['taken_at']}, "
+               f"{len(summary['tables'])} tables, {rows} rows, {blobs['count']} blobs "
+               f"({blobs['bytes'] / 1e6:.1f} MB), {summary['seconds']} s")
+
+
+@cli.cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="replace a non-empty instance (drops its tables and photos)")
+def restore_command(path, force):
+    """Rebuild this empty instance (DATABASE_URL, PHOTO_STORE) from the backup at PATH, verifying every photo."""
+    try:
+        summary = backup.restore(path, force)
+    except backup.BackupError as err:
+        raise click.ClickException(str(err))
+    for table, rows in summary["tables"].items():
+        click.echo(f"  {table:<28}{rows:>10}")
+    blobs = summary["blobs"]
+    click.echo(f"restored {path} (snapshot {summary['taken_at']}): revision {summary['revision']}, "
+               f"{sum(summary['tables'].values())} rows, {blobs['count']} photos verified "
+               f"({blobs['bytes'] / 1e6:.1f} MB)")

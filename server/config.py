@@ -76,6 +76,19 @@ def load_config(overrides=None):
     return cfg
 
 
+def secret_key_problem(key):
+    """Why this SECRET_KEY must not serve requests (None when it is fine).
+
+    Tokens are hashed without it, but Open311 media links are signed with it: a known key would
+    let anyone mint links to every case's thumbnails.
+    """
+    if not key or key == DEV_SECRET_KEY:
+        return "SECRET_KEY is not set (the committed development default is refused)"
+    if len(key) < 32:
+        return f"SECRET_KEY is too short ({len(key)} characters; use at least 32 random ones)"
+    return None
+
+
 def _parse_env(raw, default):
     """Read an environment value as the type of the default it replaces."""
     if isinstance(default, bool):

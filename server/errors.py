@@ -5,6 +5,8 @@ from flask import jsonify
 from flask_smorest import Api
 from werkzeug.exceptions import InternalServerError
 
+from .schemas.common import ErrorOut
+
 log = logging.getLogger(__name__)
 
 # Machine-readable codes for the HTTP errors that carry no code of their own.
@@ -59,6 +61,9 @@ def error_response(status, code, message, errors=None, headers=None):
 
 class XunchaApi(Api):
     """flask-smorest Api whose errors use the project's envelope."""
+
+    # The OpenAPI document describes error responses with the envelope actually sent.
+    ERROR_SCHEMA = ErrorOut
 
     def handle_http_exception(self, error):
         """Render any HTTPException (including webargs validation) as the envelope."""

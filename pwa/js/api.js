@@ -35,6 +35,9 @@ export async function request(path, { method = 'GET', json, body, headers = {}, 
     if (resp.status >= 500) throw new NetworkError(`HTTP ${resp.status}`);
     throw new ApiError(resp.status, data);
   }
+  // Every 2xx of ours is JSON: anything else (a captive portal's page, a cut answer) did not come
+  // from the server, so this item is retried later and the rest of the pass goes on.
+  if (data === null) throw new NetworkError('unreadable answer');
   return { status: resp.status, data, resp };
 }
 

@@ -1,6 +1,6 @@
 // IndexedDB through idb. Stores: kv (session, catalog), outbox (cases to send), blobs (their photos),
 // cases (the last synced cases, for offline viewing), thumbs (photo thumbnails by sha256).
-import { openDB } from '/vendor/idb/index.js';
+import { openDB } from '../vendor/idb/index.js';
 
 const NAME = 'xuncha';
 const VERSION = 2;

@@ -1,7 +1,7 @@
 // Every user-facing string, Chinese first, English second. t('key', {n: 3}) fills {n}.
 const STRINGS = {
   zh: {
-    appName: '巡查', navCapture: '上报', navCases: '我的案件', langSwitch: 'EN', langSwitchLabel: 'English',
+    appName: '巡查', navCapture: '上报', navCases: '我的案件', langSwitch: 'EN', langSwitchLabel: 'EN English',
     username: '用户名', password: '密码', login: '登录', loggingIn: '正在登录…',
     loginNeedsNetwork: '首次登录需要联网。', loginFailed: '登录失败：{reason}',
     signedInAs: '{name}（{role}）', logout: '退出登录',

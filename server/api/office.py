@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validates_schema, ValidationError
 
 from ..schemas.cases import CaseListQuery
+from ..schemas.common import DATE_RANGE
 from ..services import evaluation, exports
 from .security import current_user, require_user
 
@@ -17,8 +18,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class PeriodQuery(Schema):
     """A period of whole local days: from (inclusive) to (inclusive), as dates."""
 
-    from_ = fields.Date(required=True, data_key="from", attribute="from")
-    to = fields.Date(required=True)
+    from_ = fields.Date(required=True, data_key="from", attribute="from", validate=DATE_RANGE)
+    to = fields.Date(required=True, validate=DATE_RANGE)
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -48,6 +49,8 @@ def _download(body, mimetype, filename):
 @bp.get("/evaluation")
 @require_user("office", "admin")
 @bp.arguments(PeriodQuery, location="query")
+@bp.doc(responses={"200": {"description": "Figures per unit and per action, totals, weights",
+                           "content": {"application/json": {"schema": {"type": "object"}}}}})
 def get_evaluation(query):
     """Per unit and per action: assigned, closed, on time, overdue, returned, extended; rates and score."""
     return jsonify(evaluation.evaluate(*_period(query)))
@@ -65,6 +68,9 @@ def export_evaluation(query):
 @bp.get("/exports/cases.<any(xlsx, csv, geojson):fmt>")
 @require_user("office", "admin")
 @bp.arguments(ExportQuery, location="query")
+@bp.doc(responses={"200": {"description": "The cases as a workbook, CSV or a GeoJSON FeatureCollection",
+                           "content": {XLSX: {}, "text/csv": {},
+                                       "application/geo+json": {"schema": {"type": "object"}}}}})
 def export_cases(query, fmt):
     """The cases matching the gallery's filters."""
     user = current_user()

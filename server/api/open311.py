@@ -4,6 +4,7 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, jsonify, request, send_file
 
 from ..errors import ApiError
+from ..input_guard import check_pairs
 from ..services import auth, open311, photos
 
 bp = Blueprint("open311", __name__)
@@ -87,6 +88,7 @@ def get_requests(fmt):
 @bp.post(f"/requests.<{FORMATS}:fmt>")
 def post_request(fmt):
     """Create a public service request (needs an api_key)."""
+    check_pairs(request.form.items(multi=True), "form")
     return render(fmt, open311.create_request(request.form, _api_key(True)), "requests", 201)
 
 

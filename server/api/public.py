@@ -3,6 +3,7 @@ from flask import current_app, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ..input_guard import check_pairs
 from ..schemas.cases import Finite
 from ..services import public
 
@@ -53,6 +54,8 @@ def allow_photo_bodies():
     """The form carries photos: allow their size here only."""
     cfg = current_app.config
     request.max_content_length = cfg["PHOTO_MAX_BYTES"] * cfg["PHOTOS_PER_CASE"] + 1024 * 1024
+    if request.method == "POST":
+        check_pairs(request.form.items(multi=True), "form")
 
 
 @bp.post("/public/reports")

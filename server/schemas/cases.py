@@ -8,7 +8,7 @@ from webargs.fields import DelimitedList
 
 from ..models.types import utcnow
 
-from .common import UnitRef
+from .common import Moment, UnitRef
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="sha256 must be 64 lowercase hex digits")
 
@@ -44,7 +44,7 @@ class CaseIn(Schema):
     category = fields.String(required=True, validate=validate.Length(min=1, max=60))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     location = fields.Nested(LocationIn, required=True)
-    captured_at = fields.AwareDateTime(required=True)
+    captured_at = Moment(required=True)
     covert = fields.Boolean(load_default=False)
     photos = fields.List(fields.Nested(PhotoDeclaration), load_default=list)
 
@@ -158,7 +158,7 @@ class CaseListQuery(Schema):
     action = fields.Integer(validate=validate.Range(1, 7))
     category = fields.String(validate=validate.Length(max=60))
     unit = fields.String(validate=validate.Length(max=40))
-    since = fields.AwareDateTime()
+    since = Moment()
     cursor = fields.String(validate=validate.Length(max=40))
     limit = fields.Integer(validate=validate.Range(1, 200))
     overdue = fields.Boolean()
@@ -167,8 +167,8 @@ class CaseListQuery(Schema):
     order = fields.String(validate=validate.OneOf(["new", "due"]), load_default="new")
     source = fields.String(validate=validate.OneOf(["inspector", "covert", "public"]))
     flag = fields.String(validate=validate.OneOf(["exif_gps_far", "exif_time_far", "recurrence"]))
-    from_ = fields.AwareDateTime(data_key="from", attribute="from")
-    to = fields.AwareDateTime()
+    from_ = Moment(data_key="from", attribute="from")
+    to = Moment()
 
 
 class TransitionIn(Schema):
@@ -181,7 +181,7 @@ class TransitionIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     photos = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=10))
     unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    due_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    due_at = Moment(load_default=None, allow_none=True)
     duplicate_of = fields.UUID(load_default=None, allow_none=True)
 
 

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import exifread
 
+from ..schemas.common import EARLIEST, LATEST
+
 # exifread logs every oddity of malformed files as a warning; we record what we can read.
 logging.getLogger("exifread").setLevel(logging.ERROR)
 
@@ -55,7 +57,13 @@ def _taken_at(tags, default_tz):
         tz = timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
     else:
         tz = ZoneInfo(default_tz)  # cameras without an offset tag record local time
-    return local.replace(tzinfo=tz), text
+    taken = local.replace(tzinfo=tz)
+    try:
+        plausible = EARLIEST <= taken.astimezone(timezone.utc) <= LATEST
+    except OverflowError:  # 9999-12-31 23:59:59 at -23:59 is past year 9999 in UTC
+        plausible = False
+    # Kept as text only: an absurd time cannot be stored as a datetime, nor compared with the case's.
+    return (taken if plausible else None), text
 
 
 def read_exif(path, default_tz="Asia/Shanghai"):

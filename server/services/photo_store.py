@@ -125,5 +125,7 @@ def get_store(app):
     store = app.extensions.get("xuncha_photo_store")
     if store is None:
         store = DirectoryPhotoStore(app.config["PHOTO_STORE"])
+        # A SIGKILLed worker cannot remove its temp file: each process clears stale ones once.
+        store.sweep_temp()
         app.extensions["xuncha_photo_store"] = store
     return store

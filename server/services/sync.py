@@ -81,7 +81,14 @@ def upsert_case(user, case_id, data):
     photos = data.get("photos", [])
     if category.photo_required and not photos:
         raise ApiError(422, "photo_required", "此类问题至少需要一张照片", {"photos": ["required"]})
-    _check_photos(photos)
+    try:
+        _check_photos(photos)
+    except ApiError as err:
+        # An identical PUT that committed after _existing looked holds these photo ids: a replay.
+        case = _existing(user, case_id, digest) if err.code == "photo_id_taken" else None
+        if case is None:
+            raise
+        return case, False
     try:
         case = _create(user, case_id, data, category, digest)
     except IntegrityError:
@@ -145,9 +152,13 @@ def encode_cursor(pk):
 def decode_cursor(cursor):
     """The pk a cursor stands for; 422 when it is not one of ours."""
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        pk = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError):
+        pk = None
+    # A pk outside 64 bits overflowed the SQLite driver and PostgreSQL's bigint: a 500, not a 422.
+    if pk is None or not 0 < pk < 2**63:
         raise ApiError(422, "invalid_cursor", "分页游标无效", {"cursor": [cursor]})
+    return pk
 
 
 def list_cases(user, filters):

@@ -9,6 +9,9 @@ import { filterForm } from './filters.js';
 const COLOURS = { submitted: '#7a5af8', dispatched: '#f79009', accepted: '#2e90fa', resolved: '#12b76a', closed: '#667085', rejected: '#98a2b3' };
 const CENTRE = [24.367, 109.49];  // 阳和工业新区
 
+// Beside this module's own versioned URL, so the browser may cache Leaflet as long as the release.
+const vendorUrl = (path) => new URL(`../../vendor/${path}`, import.meta.url).href;
+
 function loadScript(src) {
   return new Promise((ok, fail) => {
     if (document.querySelector(`script[src="${src}"]`)) { ok(); return; }
@@ -47,11 +50,11 @@ export function wgs84ToGcj02(lat, lon) {
 }
 
 export async function renderMap() {
-  loadCss('/vendor/leaflet/leaflet.css');
-  loadCss('/vendor/markercluster/MarkerCluster.css');
-  loadCss('/vendor/markercluster/MarkerCluster.Default.css');
-  await loadScript('/vendor/leaflet/leaflet.js');
-  await loadScript('/vendor/markercluster/leaflet.markercluster.js');
+  loadCss(vendorUrl('leaflet/leaflet.css'));
+  loadCss(vendorUrl('markercluster/MarkerCluster.css'));
+  loadCss(vendorUrl('markercluster/MarkerCluster.Default.css'));
+  await loadScript(vendorUrl('leaflet/leaflet.js'));
+  await loadScript(vendorUrl('markercluster/leaflet.markercluster.js'));
   const { L } = window;
   const doc = await loadCatalog();
   const cfg = doc?.map || {};
