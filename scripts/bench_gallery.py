@@ -57,7 +57,7 @@ def fill(n, rng):
                           updated_at=received, status=status, lead_unit_id=cat.lead_unit_id, due_at=due,
                           routing_rule=f"category:{cat.code}", routing_reason="bench", flags=[], body_hash="0" * 64,
                           reporter_id=rng.choice(inspectors), rework_count=int(rng.random() < 0.1),
-                          extension_count=int(rng.random() < 0.05)))
+                          extension_count=int(rng.random() < 0.05), dispatched_at=None, resolved_at=None))
         roles = ["before", "before"] + (["after"] if status in ("resolved", "closed") else ["before"])
         for pos, role in enumerate(roles):
             sha = "%064x" % rng.getrandbits(256)
@@ -70,8 +70,10 @@ def fill(n, rng):
         if due:
             events.append(dict(case_pk=pk, kind="dispatch", actor_role="system", from_status="submitted",
                                to_status="dispatched", at=received))
+        if due:  # the lifecycle keeps the first dispatch and the last resolve on the case
+            cases[-1]["dispatched_at"] = received
         if status in ("resolved", "closed"):
-            resolved = received + timedelta(hours=rng.randrange(1, 120))
+            resolved = cases[-1]["resolved_at"] = received + timedelta(hours=rng.randrange(1, 120))
             events.append(dict(case_pk=pk, kind="resolve", actor_role="liaison", from_status="accepted",
                                to_status="resolved", at=resolved))
             if status == "closed":

@@ -38,21 +38,22 @@ def _unavoidable(job):
         os.fsync(f.fileno())
     final = Path(out_dir) / h.hexdigest()
     os.replace(tmp, final)
-    _bare_derivatives(final)
+    _bare_derivatives(final, medium=False)  # the server makes the thumbnail at ingest, the medium on first view
     return h.hexdigest()
 
 
-def _bare_derivatives(path, draft=True):
+def _bare_derivatives(path, draft=True, medium=True):
     """Medium (1280) and thumb (320) JPEGs with bare Pillow: draft decode, thumbnail, save."""
+    largest = 1280 if medium else 320
     with Image.open(path) as im:
         if draft:
-            im.draft("RGB", (1280, 1280))
+            im.draft("RGB", (largest, largest))
         im = im.convert("RGB")
-        im.thumbnail((1280, 1280))
+        im.thumbnail((largest, largest))
         thumb = im.copy()
         thumb.thumbnail((320, 320))
-        for pic in (im, thumb):
-            pic.save(os.devnull if os.name != "nt" else "NUL", "JPEG", quality=82)
+        for pic in (im, thumb) if medium else (thumb,):
+            pic.save(os.devnull, "JPEG", quality=82)
 
 
 def photo_ingest(clients, per_client, workers):

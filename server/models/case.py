@@ -53,6 +53,9 @@ class Case(db.Model):
     status: Mapped[str] = mapped_column(String(12))
     lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # First dispatch and last resolve, kept by the lifecycle so the evaluation need not scan events.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     routing_rule: Mapped[str] = mapped_column(String(120))
     routing_reason: Mapped[str] = mapped_column(Text)
     flags: Mapped[list] = mapped_column(JSON, default=list)

@@ -25,15 +25,6 @@ def _rate(part, whole):
     return round(part / whole, 4) if whole else None
 
 
-def _times(start):
-    # A case received in the period was dispatched and resolved after the period began.
-    first_dispatch = (select(Event.case_pk, func.min(Event.at).label("at"))
-                      .where(Event.kind == "dispatch", Event.at >= start).group_by(Event.case_pk).subquery())
-    last_resolve = (select(Event.case_pk, func.max(Event.at).label("at"))
-                    .where(Event.kind == "resolve", Event.at >= start).group_by(Event.case_pk).subquery())
-    return first_dispatch, last_resolve
-
-
 def _hours(start, end):
     """end − start in hours, computed by the database."""
     if db.engine.dialect.name == "sqlite":
@@ -43,22 +34,20 @@ def _hours(start, end):
 
 def _grouped(start, end, as_of):
     """Counts per (unit, action) for assigned cases received in [start, end), and resolve durations."""
-    dispatched, resolved = _times(start)
     in_period = and_(Case.received_at >= start, Case.received_at < end, Case.status.in_(ASSIGNED_STATUSES))
     one = lambda cond: func.sum(when((cond, 1), else_=0))  # noqa: E731
     counts = db.session.execute(
         select(Case.lead_unit_id, Case.action_id, func.count().label("assigned"),
                one(Case.status == "closed").label("closed"),
-               one(and_(Case.status == "closed", resolved.c.at <= Case.due_at)).label("closed_on_time"),
+               one(and_(Case.status == "closed", Case.resolved_at <= Case.due_at)).label("closed_on_time"),
                one(and_(Case.status.in_(("dispatched", "accepted")), Case.due_at < as_of)).label("open_overdue"),
                one(Case.rework_count > 0).label("returned"), one(Case.extension_count > 0).label("extended"),
-               one(resolved.c.at.is_not(None)).label("resolved_once"))
-        .outerjoin(resolved, resolved.c.case_pk == Case.pk)
+               one(Case.resolved_at.is_not(None)).label("resolved_once"))
         .where(in_period).group_by(Case.lead_unit_id, Case.action_id)).all()
+    # Hours from the first dispatch to the last resolve, both kept on the case by the lifecycle.
     durations = db.session.execute(
-        select(Case.lead_unit_id, Case.action_id, _hours(dispatched.c.at, resolved.c.at))
-        .join(dispatched, dispatched.c.case_pk == Case.pk).join(resolved, resolved.c.case_pk == Case.pk)
-        .where(in_period)).all()
+        select(Case.lead_unit_id, Case.action_id, _hours(Case.dispatched_at, Case.resolved_at))
+        .where(in_period, Case.dispatched_at.is_not(None), Case.resolved_at.is_not(None))).all()
     return counts, durations
 
 

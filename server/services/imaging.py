@@ -32,7 +32,7 @@ class Derivatives:
     width: int
     height: int
     thumb: bytes
-    medium: bytes
+    medium: bytes | None  # None when only the thumbnail was asked for
 
 
 def sniff(head: bytes):
@@ -91,8 +91,13 @@ def _bytes_per_pixel(mode):
     return 3 if mode == "RGB" else 1
 
 
-def make_derivatives(path, max_pixels, thumb_px, medium_px):
-    """Decode the image once (draft mode for JPEG), apply EXIF orientation, return derivatives."""
+def make_derivatives(path, max_pixels, thumb_px, medium_px=None):
+    """Decode the image once (draft mode for JPEG), apply EXIF orientation, return derivatives.
+
+    Without medium_px only the thumbnail is made, from a decode at up to 1/8 scale: that is what an
+    upload needs (the decode proves the file whole), and the medium is made on its first view.
+    """
+    largest = medium_px or thumb_px
     # Pillow's bomb guard warns past MAX_IMAGE_PIXELS; make that our configured cap, and an error.
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
@@ -116,7 +121,7 @@ def make_derivatives(path, max_pixels, thumb_px, medium_px):
         try:
             if im.format == "JPEG":
                 # Draft mode lets libjpeg decode at 1/2, 1/4 or 1/8 scale: a fraction of the work.
-                im.draft("RGB", _draft_size(im.size, medium_px))
+                im.draft("RGB", _draft_size(im.size, largest))
             im.load()
             quarter_turn = im.getexif().get(ORIENTATION_TAG) in (5, 6, 7, 8)
             if im.format == "JPEG" or im.mode in SHRINKABLE_MODES:
@@ -125,13 +130,14 @@ def make_derivatives(path, max_pixels, thumb_px, medium_px):
                 # does not matter yet), and a 12 kB 1-bit PNG of 100 MP took 570 MB the other way.
                 # After the draft's DCT-domain reduction the step left is under 2×, where Pillow's
                 # (antialiased) bilinear filter looks like bicubic at half its cost (scripts/bench.py).
-                im.thumbnail((medium_px, medium_px), Image.Resampling.BILINEAR)
+                im.thumbnail((largest, largest), Image.Resampling.BILINEAR)
             medium = _to_rgb(ImageOps.exif_transpose(im))
-            medium.thumbnail((medium_px, medium_px), Image.Resampling.BILINEAR)
+            medium.thumbnail((largest, largest), Image.Resampling.BILINEAR)
             thumb = medium.copy()
             thumb.thumbnail((thumb_px, thumb_px), Image.Resampling.BICUBIC)
             # Report the size as displayed, i.e. after the orientation is applied.
             width, height = (h, w) if quarter_turn else (w, h)
-            return Derivatives(content_type, width, height, _jpeg(thumb), _jpeg(medium))
+            return Derivatives(content_type, width, height, _jpeg(thumb),
+                               _jpeg(medium) if medium_px else None)
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             raise ImageRefused(422, "undecodable_image", f"图片无法解码（文件损坏或不完整）：{exc}")

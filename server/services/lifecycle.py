@@ -198,6 +198,10 @@ def apply_transition(user, case_id, data):
         event.to_status = "dispatched" if case.status == "closed" else "submitted"
     # The new status first, so notifications queued by _apply describe the case after the step.
     case.status = event.to_status
+    if action == "dispatch" and case.dispatched_at is None:
+        case.dispatched_at = now
+    elif action == "resolve":
+        case.resolved_at = now  # the last resolve counts: a returned case is timed to its rework
     _apply(user, case, action, data, now, event)
     case.updated_at = now
     db.session.add(event)

@@ -104,8 +104,8 @@ def decode_upload(upload):
     if imaging.sniff(upload.head) is None:
         raise ApiError(415, "unsupported_media_type", "文件不是 JPEG、PNG、WebP 或 HEIC 图片")
     try:
-        return imaging.make_derivatives(upload.path, cfg["PHOTO_MAX_PIXELS"], cfg["THUMB_PX"],
-                                        cfg["MEDIUM_PX"])
+        # The thumbnail only: lists and phones need it at once; the medium waits for its first view.
+        return imaging.make_derivatives(upload.path, cfg["PHOTO_MAX_PIXELS"], cfg["THUMB_PX"])
     except imaging.ImageRefused as refused:
         raise ApiError(refused.status, refused.code, refused.message)
 
@@ -119,7 +119,8 @@ def store_upload(case, photo_id, photo, upload, role, user, derived=None):
     # Derivatives first, then the original, then the row: a crash in between leaves only
     # unreferenced files, never a row pointing at missing bytes.
     store.write_derivative(upload.sha256, "thumb", derived.thumb)
-    store.write_derivative(upload.sha256, "medium", derived.medium)
+    if derived.medium is not None:
+        store.write_derivative(upload.sha256, "medium", derived.medium)
     store.keep_original(upload)
     now = utcnow()
     exif_json = {k: v for k, v in meta.items() if k != "taken_at"}
@@ -182,7 +183,8 @@ def photo_for_download(user, sha256):
 
 
 def derivative_file(sha256, variant):
-    """Path of a stored derivative, rebuilt from the original when missing (e.g. after a restore)."""
+    """Path of a stored derivative, made from the original when missing (a medium before its first
+    view, anything after a restore)."""
     cfg = current_app.config
     store = get_store(current_app)
     if variant == "original":

@@ -128,6 +128,7 @@ def _create(user, case_id, data, category, digest):
     db.session.add(Event(case_pk=case.pk, kind="create", actor_id=user.id, actor_role=user.role,
                          to_status="submitted", at=now))
     if dispatch:
+        case.dispatched_at = now
         notify.enqueue(assignment.lead_unit, "assigned", case)
         db.session.add(Event(case_pk=case.pk, kind="dispatch", actor_role="system",
                              from_status="submitted", to_status="dispatched",

@@ -18,6 +18,8 @@ import pytest
 from PIL import Image
 from werkzeug.serving import make_server
 
+from server.services.photo_store import get_store
+
 from ..helpers import (SAMPLES, case_body, declare, generated_jpeg, put_case_with_photos,
                        sample)
 
@@ -497,6 +499,20 @@ def test_derivatives_are_small_jpegs(client, app, inspector, stored):
         im = Image.open(io.BytesIO(r.data))
         assert im.format == "JPEG" and max(im.size) <= limit
         assert b"Exif\x00\x00" not in r.data  # the GPS of the original is not passed on
+
+
+def test_upload_makes_the_thumb_and_the_first_view_makes_the_medium(client, app, inspector, stored):
+    """An upload pays for one small decode (the thumbnail proves the file whole); the medium, a
+    larger decode, is made when someone first opens the photo, and kept."""
+    with app.app_context():
+        store = get_store(app)
+        thumb, medium = store.derivative_path(stored["sha"], "thumb"), store.derivative_path(stored["sha"], "medium")
+    assert thumb.exists() and not medium.exists()
+    r = client.get(f"/api/photos/{stored['sha']}/medium", headers=inspector)
+    assert r.status_code == 200 and medium.exists() and medium.read_bytes() == r.data
+    original = Image.open(io.BytesIO(stored["data"]))
+    shown = Image.open(io.BytesIO(r.data))
+    assert max(shown.size) == min(max(original.size), app.config["MEDIUM_PX"])
 
 
 @pytest.mark.parametrize("path", [

@@ -20,7 +20,7 @@ from . import (FULL, audit, issue_tokens, noise_jpeg, planned_case, random_photo
                write_figures)
 from .twin import Twin
 
-KILLS = 50 if FULL else 8
+KILLS = 50 if FULL else 6
 CASES_PER_ROUND = 2
 MODES = ("workers", "server")  # SIGKILL the workers (the master respawns them), or everything
 SEED = int(os.environ.get("XUNCHA_RELIABILITY_SEED", "20261128"))

@@ -5,11 +5,10 @@ inspector (the operations an inspector may call). Checks: `not_a_server_error` o
 and `response_schema_conformance` on office responses, so the document tells clients the truth about
 what comes back (the error envelope included).
 
-Bounded for CI: 15 derandomized examples per operation and mode; XUNCHA_RELIABILITY_FULL=1 runs 150
+Bounded for CI: 10 derandomized examples per operation and mode; XUNCHA_RELIABILITY_FULL=1 runs 150
 with random seeds.
 """
 import json
-import os
 import time
 from collections import Counter
 
@@ -26,9 +25,9 @@ from server.services import auth
 from ..conftest import TEST_DB
 from ..helpers import generated_jpeg, put_case_with_photos
 from ..live import ROOT
+from . import FULL
 
-FULL = os.environ.get("XUNCHA_RELIABILITY_FULL") == "1"
-MAX_EXAMPLES = 150 if FULL else 15
+MAX_EXAMPLES = 150 if FULL else 10
 # Operations closed to inspectors answer them 403 at once; fuzzing those as an inspector adds nothing.
 OFFICE_ONLY_TAGS = {"admin", "office", "units"}
 calls = Counter()

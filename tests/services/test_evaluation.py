@@ -128,6 +128,14 @@ class Builder:
         case.received_at = received
         if due is not None:
             case.due_at = due
+        # The lifecycle stamped the case at the real moment of each step; move those stamps with
+        # the events: the first dispatch and the last resolve.
+        times = {kind: sorted(e.at for e in db.session.execute(select(Event).where(
+            Event.case_pk == case.pk, Event.kind == kind)).scalars()) for kind in ("dispatch", "resolve")}
+        assert bool(times["dispatch"]) == (case.dispatched_at is not None)
+        assert bool(times["resolve"]) == (case.resolved_at is not None)
+        case.dispatched_at = times["dispatch"][0] if times["dispatch"] else None
+        case.resolved_at = times["resolve"][-1] if times["resolve"] else None
         db.session.commit()
         return case
 

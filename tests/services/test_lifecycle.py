@@ -507,6 +507,22 @@ def test_full_cycle_writes_one_event_per_step(world):
     assert db.session.get(Case, case.pk).rework_count == 1
 
 
+def test_case_keeps_its_first_dispatch_and_last_resolve_time(world):
+    """The evaluation reads these two times from the case; they must match the events."""
+    case, people, after = world["case"], world["people"], world["after"]
+    dispatch_at = events(case, kind="dispatch")[0].at  # the auto-dispatch at creation
+    assert case.dispatched_at == dispatch_at and case.resolved_at is None
+    transition(people["lead_liaison"], case, "request_transfer", note="不归我们管")
+    transition(people["office"], case, "dispatch", unit="zfj", note="仍由执法局处理")
+    assert db.session.get(Case, case.pk).dispatched_at == dispatch_at  # a re-dispatch keeps the first
+    for actor, action, extra in [("lead_liaison", "accept", {}), ("lead_liaison", "resolve", {"photos": [after.id]}),
+                                 ("office", "return", {}), ("lead_liaison", "resolve", {"photos": [after.id]})]:
+        transition(people[actor], case, action, note=f"{action} 说明", **extra)
+    resolves = events(case, kind="resolve")
+    assert len(resolves) == 2 and resolves[0].at < resolves[1].at
+    assert db.session.get(Case, case.pk).resolved_at == resolves[1].at  # the last resolve counts
+
+
 # ── deadlines at dispatch ────────────────────────────────────────────────────────────────────
 
 
