@@ -88,11 +88,11 @@ def fmt(x):
 
 def print_table(rows, header):
     print(header)
-    print(f"{'section':<20}{'figure':<58}{'value':>10}{'baseline':>10}{'ratio':>7}  {'unit':<9}{'goal':<18}met")
+    print(f"{'section':<22}{'figure':<58}{'value':>10}{'baseline':>10}{'ratio':>7}  {'unit':<9}{'goal':<18}met")
     for section, figure, value, base, unit, goal, met in rows:
         ratio = f"{value / base:.2f}" if value is not None and base else ""
         verdict = {True: "yes", False: "NO", None: ""}[met]
-        print(f"{section:<20}{figure:<58}{fmt(value):>10}{fmt(base):>10}{ratio:>7}  {unit:<9}{goal:<18}{verdict}")
+        print(f"{section:<22}{figure:<58}{fmt(value):>10}{fmt(base):>10}{ratio:>7}  {unit:<9}{goal:<18}{verdict}")
 
 
 def main():

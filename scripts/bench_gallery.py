@@ -18,15 +18,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.models import Case, Category, Event, Photo, User  # noqa: E402
 from server.services import auth, catalog_loader  # noqa: E402
+from bench_db import drop_database, fresh_database  # noqa: E402
 
-PG = os.environ.get("XUNCHA_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STATUSES = ["submitted"] * 10 + ["dispatched"] * 20 + ["accepted"] * 15 + ["resolved"] * 15 + \
     ["closed"] * 38 + ["rejected"] * 2
 
@@ -152,14 +153,7 @@ def explain(kind):
 
 def bench(kind, n, runs):
     tmp = tempfile.mkdtemp()
-    schema = None
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp}/bench.db"
-    else:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as con:
-            con.execute(text(f"CREATE SCHEMA {schema}"))
-        url = f"{PG}?options=-csearch_path%3D{schema}"
+    url, schema = fresh_database(kind, tmp)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PHOTO_STORE": f"{tmp}/photos", "TESTING": True})
     rows = []
     try:
@@ -197,9 +191,7 @@ def bench(kind, n, runs):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        if schema:
-            with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as con:
-                con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        drop_database(schema)
 
 
 def main():

@@ -8,7 +8,6 @@ import http.client
 import io
 import json
 import multiprocessing
-import os
 import statistics
 import sys
 import tempfile
@@ -23,11 +22,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_db import drop_database, fresh_database  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
 SAMPLES = ROOT.parent / "shared" / "samples" / "mobile"
 YANGHE = {"lat": 24.3672, "lon": 109.4891}
-PG = os.environ.get("XUNCHA_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 # ---------------------------------------------------------------- test photos
@@ -69,13 +68,7 @@ class BenchServer:
         from server.services import auth, catalog_loader
         from flask_migrate import upgrade
         self.dir = Path(tempfile.mkdtemp(prefix="xuncha-bench-"))
-        self.schema = None
-        if kind == "sqlite":
-            url = f"sqlite:///{self.dir}/bench.db"
-        else:  # a fresh schema in the local PostgreSQL, dropped by stop()
-            self.schema = f"bench_{uuid.uuid4().hex[:8]}"
-            self._pg(f"CREATE SCHEMA {self.schema}")
-            url = f"{PG}?options=-csearch_path%3D{self.schema}"
+        url, self.schema = fresh_database(kind, self.dir)  # a PostgreSQL schema is dropped by stop()
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PHOTO_STORE": str(self.dir / "photos")})
         with app.app_context():
             upgrade()
@@ -107,16 +100,7 @@ class BenchServer:
 
     def stop(self):
         self.live.stop()
-        if self.schema:
-            self._pg(f"DROP SCHEMA {self.schema} CASCADE")
-
-    @staticmethod
-    def _pg(sql):
-        from sqlalchemy import create_engine, text
-        engine = create_engine(PG, isolation_level="AUTOCOMMIT")
-        with engine.connect() as con:
-            con.execute(text(sql))
-        engine.dispose()
+        drop_database(self.schema)
 
 
 def request(conn, method, path, body=None, headers=None):

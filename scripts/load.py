@@ -34,7 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG = os.environ.get("XUNCHA_LOAD_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench_db import drop_database, fresh_database  # noqa: E402
 PASSWORD = "load-test-password"
 KINDS = ("sign-in", "put case", "put photo", "my cases", "catalog")
 OK = {"sign-in": {200}, "put case": {201}, "put photo": {201}, "my cases": {200}, "catalog": {200, 304}}
@@ -63,20 +64,13 @@ def unique(photo, rng):
 
 def prepare_database(kind, tmp, users):
     """A migrated database with the catalog and the inspectors; returns (url, schema, category codes)."""
-    from sqlalchemy import create_engine, select, text
+    from sqlalchemy import select
     from flask_migrate import upgrade
     from server import create_app
     from server.extensions import db
     from server.models import Category, User
     from server.services import auth, catalog_loader
-    schema = None
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp}/load.db"
-    else:
-        schema = f"load_{uuid.uuid4().hex[:8]}"
-        with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as con:
-            con.execute(text(f"CREATE SCHEMA {schema}"))
-        url = f"{PG}?options=-csearch_path%3D{schema}"
+    url, schema = fresh_database(kind, tmp, "load")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PHOTO_STORE": f"{tmp}/photos"})
     with app.app_context():
         upgrade()
@@ -315,10 +309,7 @@ def main():
     finally:
         if proc is not None:
             stop_server(proc)
-        if schema:
-            from sqlalchemy import create_engine, text
-            with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as con:
-                con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        drop_database(schema)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

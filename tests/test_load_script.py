@@ -12,7 +12,7 @@ def test_quick_load_run_completes_without_errors_and_prints_the_table():
     r = subprocess.run([sys.executable, "scripts/load.py", "--quick", "--duration", "10", "--users", "5",
                         "--workers", "2", "--db", TEST_DB],
                        cwd=ROOT, capture_output=True, text=True, timeout=90,
-                       env={**os.environ, "XUNCHA_LOAD_PG": PG_BASE})
+                       env={**os.environ, "XUNCHA_BENCH_PG": PG_BASE})
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
     assert re.search(r"^kind\s+requests\s+errors\s+p50 ms\s+p95 ms\s+p99 ms", out, re.M), out
