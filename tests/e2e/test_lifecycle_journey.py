@@ -7,8 +7,15 @@ from .helpers import badge, file_case, sign_in, wait_until_synced
 
 
 def open_case(page, list_hash, category_name):
+    """Open the case from a work list, as a user would: the list shows its cached copy at once and
+    then the server's; if the case is not there yet, reload the list once (pull to refresh)."""
     page.goto(f"/{list_hash}")
-    page.locator(".work-link", has_text=category_name).first.click()
+    link = page.locator(".work-link", has_text=category_name).first
+    try:
+        link.wait_for(timeout=10_000)
+    except Exception:  # noqa: BLE001 — Playwright's TimeoutError; the second look below must pass
+        page.reload()
+    link.click()
     page.locator(".case-detail").wait_for()
 
 
