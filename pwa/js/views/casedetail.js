@@ -149,6 +149,8 @@ export async function renderCaseDetail(id) {
   if (!c) { mount(h('p', { class: 'card' }, t('listEmpty'))); return; }
   const sourceKey = camelKey('source', c.source);
   const actions = await Promise.all((c.allowed_actions || []).map((a) => actionForm(c, a, doc)));
+  // The user may have moved on while the forms were built: never mount over the next view.
+  if (!here()) return;
   mount(h('article', { class: 'card wide case-detail' },
     h('h1', {}, t('caseTitle', { number: c.number })),
     h('p', {}, h('strong', {}, c.category_name), ' ', h('span', { class: `status status-${c.status}` }, statusLabel(c.status)), ' ', timeLeft(c)),
